@@ -1,0 +1,86 @@
+//! Every reason a request is refused, and the one place that maps each to its
+//! HTTP status. Reasons are an enum so logs and metrics can count them without
+//! ever printing the secret or the body that caused them.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rejection {
+    /// No route has this path.
+    NotFound,
+    /// The route exists but its sender is not configured in this deployment.
+    SenderNotConfigured,
+    MethodNotAllowed,
+    BodyTooLarge,
+    /// `isBase64Encoded` was set but the body is not valid base64.
+    InvalidBase64,
+    MissingSignature,
+    DuplicateSignature,
+    MalformedSignature,
+    MissingTimestamp,
+    DuplicateTimestamp,
+    MalformedTimestamp,
+    StaleTimestamp,
+    FutureTimestamp,
+    /// Well-formed signature that no configured key verifies.
+    BadSignature,
+    /// Authenticated (Discord) or unauthenticatable (PluralKit) body that is not the JSON we expect.
+    InvalidJson,
+    MissingToken,
+    BadToken,
+}
+
+impl Rejection {
+    /// The HTTP status for this rejection. Discord and PluralKit both require
+    /// exactly 401 for anything that fails authentication.
+    pub fn status(self) -> u16 {
+        match self {
+            Rejection::NotFound | Rejection::SenderNotConfigured => 404,
+            Rejection::MethodNotAllowed => 405,
+            Rejection::BodyTooLarge => 413,
+            Rejection::InvalidBase64 | Rejection::InvalidJson => 400,
+            Rejection::MissingSignature
+            | Rejection::DuplicateSignature
+            | Rejection::MalformedSignature
+            | Rejection::MissingTimestamp
+            | Rejection::DuplicateTimestamp
+            | Rejection::MalformedTimestamp
+            | Rejection::StaleTimestamp
+            | Rejection::FutureTimestamp
+            | Rejection::BadSignature
+            | Rejection::MissingToken
+            | Rejection::BadToken => 401,
+        }
+    }
+
+    /// A stable, secret-free name for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::NotFound => "not_found",
+            Rejection::SenderNotConfigured => "sender_not_configured",
+            Rejection::MethodNotAllowed => "method_not_allowed",
+            Rejection::BodyTooLarge => "body_too_large",
+            Rejection::InvalidBase64 => "invalid_base64",
+            Rejection::MissingSignature => "missing_signature",
+            Rejection::DuplicateSignature => "duplicate_signature",
+            Rejection::MalformedSignature => "malformed_signature",
+            Rejection::MissingTimestamp => "missing_timestamp",
+            Rejection::DuplicateTimestamp => "duplicate_timestamp",
+            Rejection::MalformedTimestamp => "malformed_timestamp",
+            Rejection::StaleTimestamp => "stale_timestamp",
+            Rejection::FutureTimestamp => "future_timestamp",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::InvalidJson => "invalid_json",
+            Rejection::MissingToken => "missing_token",
+            Rejection::BadToken => "bad_token",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for Rejection {}

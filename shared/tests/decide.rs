@@ -1,0 +1,289 @@
+//! The ingest decision for every status in the protocol, without any I/O.
+
+use chrono::{DateTime, TimeZone, Utc};
+use ed25519_dalek::SigningKey;
+use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
+use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
+use switchboard::pluralkit::SigningTokens;
+use switchboard::{decide, Decision, Envelope, IngestRequest, Rejection, Route};
+
+const TOKEN: &str = "pk-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+fn now() -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000, 0).single().unwrap()
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[42; 32])
+}
+
+fn config() -> Config {
+    Config {
+        queue_url: "http://queue".into(),
+        discord: Some(DiscordConfig {
+            public_keys: DiscordPublicKeys::from_keys(vec![key().verifying_key()]),
+            replay_window: ReplayWindow::default(),
+            enqueue_deadline: std::time::Duration::from_secs(2),
+        }),
+        pluralkit: Some(PluralKitConfig {
+            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap(),
+            enqueue_deadline: std::time::Duration::from_secs(8),
+        }),
+        max_body_bytes: 1024,
+    }
+}
+
+fn discord(config: &Config, body: &str) -> Decision {
+    let ts = now().timestamp().to_string();
+    let sig = sign_discord_request(&key(), &ts, body.as_bytes());
+    let headers = [
+        ("X-Signature-Ed25519", sig.as_bytes()),
+        ("x-signature-timestamp", ts.as_bytes()),
+    ];
+    let request = IngestRequest {
+        method: "POST",
+        path: "/discord",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    decide(config, &request, now())
+}
+
+fn pluralkit(config: &Config, body: &str) -> Decision {
+    let request = IngestRequest {
+        method: "POST",
+        path: "/pluralkit",
+        headers: &[],
+        body: body.as_bytes(),
+    };
+    decide(config, &request, now())
+}
+
+fn rejection(decision: &Decision) -> Option<Rejection> {
+    match decision {
+        Decision::Reject { rejection, .. } => Some(*rejection),
+        _ => None,
+    }
+}
+
+fn enqueued(decision: Decision) -> Envelope {
+    match decision {
+        Decision::Enqueue { event, .. } => event.envelope,
+        other => panic!("expected Enqueue, got {other:?}"),
+    }
+}
+
+const EVENT: &str = r#"{"version":1,"application_id":"77","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1"}}}"#;
+
+#[test]
+fn discord_event_is_enqueued_with_raw_payload_and_attributes() {
+    let decision = discord(&config(), EVENT);
+    let Decision::Enqueue {
+        route,
+        event,
+        deadline,
+    } = decision
+    else {
+        panic!("not enqueued")
+    };
+    assert_eq!((route, deadline.as_secs()), (Route::Discord, 2));
+    assert_eq!(event.envelope.payload.get(), EVENT);
+    assert_eq!(event.envelope.event_type, "ENTITLEMENT_CREATE");
+    let names: Vec<_> = event
+        .attributes
+        .iter()
+        .map(|a| (a.name, a.value.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("source", "discord"),
+            ("event_type", "ENTITLEMENT_CREATE"),
+            ("application_id", "77")
+        ]
+    );
+}
+
+#[test]
+fn discord_ping_is_acknowledged_and_not_queued() {
+    let decision = discord(&config(), r#"{"version":1,"application_id":"77","type":0}"#);
+    assert!(matches!(
+        decision,
+        Decision::AcknowledgePing {
+            route: Route::Discord
+        }
+    ));
+}
+
+#[test]
+fn discord_unknown_type_is_queued() {
+    let body = r#"{"version":1,"application_id":"77","type":1,"event":{"type":"NEW_THING","timestamp":"2024-10-18T18:41:21"}}"#;
+    assert_eq!(enqueued(discord(&config(), body)).event_type, "NEW_THING");
+}
+
+#[test]
+fn discord_signed_garbage_is_400_and_unsigned_is_401() {
+    assert_eq!(
+        rejection(&discord(&config(), "not json")),
+        Some(Rejection::InvalidJson)
+    );
+    assert_eq!(
+        rejection(&discord(&config(), r#"{"type":1}"#)),
+        Some(Rejection::InvalidJson)
+    );
+    let request = IngestRequest {
+        method: "POST",
+        path: "/discord",
+        headers: &[],
+        body: EVENT.as_bytes(),
+    };
+    let decision = decide(&config(), &request, now());
+    assert_eq!(rejection(&decision), Some(Rejection::MissingSignature));
+    assert_eq!(Rejection::MissingSignature.status(), 401);
+}
+
+#[test]
+fn stale_timestamp_is_refused() {
+    let ts = (now().timestamp() - 901).to_string();
+    let sig = sign_discord_request(&key(), &ts, EVENT.as_bytes());
+    let headers = [
+        ("x-signature-ed25519", sig.as_bytes()),
+        ("x-signature-timestamp", ts.as_bytes()),
+    ];
+    let request = IngestRequest {
+        method: "POST",
+        path: "/discord",
+        headers: &headers,
+        body: EVENT.as_bytes(),
+    };
+    assert_eq!(
+        rejection(&decide(&config(), &request, now())),
+        Some(Rejection::StaleTimestamp)
+    );
+}
+
+#[test]
+fn routing_method_size_and_configuration() {
+    let cases = [
+        ("GET", "/discord", Rejection::MethodNotAllowed, 405),
+        ("POST", "/elsewhere", Rejection::NotFound, 404),
+    ];
+    for (method, path, expected, status) in cases {
+        let request = IngestRequest {
+            method,
+            path,
+            headers: &[],
+            body: b"{}",
+        };
+        let decision = decide(&config(), &request, now());
+        assert_eq!(rejection(&decision), Some(expected));
+        assert_eq!(expected.status(), status);
+    }
+    let big = vec![b'x'; 1025];
+    let request = IngestRequest {
+        method: "POST",
+        path: "/pluralkit",
+        headers: &[],
+        body: &big,
+    };
+    assert_eq!(
+        rejection(&decide(&config(), &request, now())),
+        Some(Rejection::BodyTooLarge)
+    );
+
+    let mut only_pk = config();
+    only_pk.discord = None;
+    assert_eq!(
+        rejection(&discord(&only_pk, EVENT)),
+        Some(Rejection::SenderNotConfigured)
+    );
+}
+
+#[test]
+fn pluralkit_registration_handshake() {
+    let good = format!(r#"{{"type":"PING","signing_token":"{TOKEN}","system_id":"s"}}"#);
+    assert!(matches!(
+        pluralkit(&config(), &good),
+        Decision::AcknowledgePing {
+            route: Route::Pluralkit
+        }
+    ));
+    let random = r#"{"type":"PING","signing_token":"cmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9t","system_id":"s"}"#;
+    let decision = pluralkit(&config(), random);
+    assert_eq!(rejection(&decision), Some(Rejection::BadToken));
+    assert_eq!(Rejection::BadToken.status(), 401);
+}
+
+#[test]
+fn pluralkit_event_is_queued_without_the_token() {
+    let body = format!(
+        r#"{{"type":"CREATE_SWITCH","signing_token":"{TOKEN}","system_id":"sys-1","id":"sw","data":{{"id":"sw","timestamp":"2026-01-01T00:00:00Z","members":["m"],"n":1.10}}}}"#
+    );
+    let decision = pluralkit(&config(), &body);
+    let Decision::Enqueue {
+        event, deadline, ..
+    } = decision
+    else {
+        panic!("not enqueued")
+    };
+    assert_eq!(deadline.as_secs(), 8);
+    let json = event.envelope.to_json();
+    assert!(
+        !json.contains(TOKEN) && !json.contains("signing_token"),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""n":1.10"#),
+        "values stay byte-exact: {json}"
+    );
+    assert!(event
+        .attributes
+        .iter()
+        .any(|a| a.name == "system_id" && a.value == "sys-1"));
+}
+
+#[test]
+fn pluralkit_bad_tokens_and_bodies() {
+    let cases = [
+        (
+            r#"{"type":"PING","system_id":"s"}"#.to_string(),
+            Rejection::MissingToken,
+        ),
+        (
+            r#"{"type":"PING","signing_token":null}"#.to_string(),
+            Rejection::MissingToken,
+        ),
+        (
+            r#"{"type":"PING","signing_token":7}"#.to_string(),
+            Rejection::MissingToken,
+        ),
+        (
+            format!(r#"{{"type":"PING","token":"{TOKEN}"}}"#),
+            Rejection::MissingToken,
+        ),
+        (
+            format!(r#"{{"type":"PING","signing_token":"{}"}}"#, &TOKEN[1..]),
+            Rejection::BadToken,
+        ),
+        ("not json".to_string(), Rejection::InvalidJson),
+        ("[]".to_string(), Rejection::InvalidJson),
+        (
+            format!(r#"{{"signing_token":"{TOKEN}"}}"#),
+            Rejection::InvalidJson,
+        ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(
+            rejection(&pluralkit(&config(), &body)),
+            Some(expected),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn identical_redelivery_has_the_same_dedupe_key() {
+    let first = enqueued(discord(&config(), EVENT));
+    let second = enqueued(discord(&config(), EVENT));
+    assert_eq!(first.dedupe_key, second.dedupe_key);
+}

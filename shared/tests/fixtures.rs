@@ -1,0 +1,204 @@
+//! Every fixture parses into its typed variant, and the parsers keep what they
+//! do not know.
+
+use std::path::PathBuf;
+
+use switchboard::discord::{self, events::WebhookPayload};
+use switchboard::pluralkit::{self, events::AutoproxyMode};
+
+fn fixture(sender: &str, name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(sender)
+        .join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const DISCORD_TYPES: [&str; 12] = [
+    "APPLICATION_AUTHORIZED",
+    "APPLICATION_DEAUTHORIZED",
+    "ENTITLEMENT_CREATE",
+    "ENTITLEMENT_UPDATE",
+    "ENTITLEMENT_DELETE",
+    "QUEST_USER_ENROLLMENT",
+    "LOBBY_MESSAGE_CREATE",
+    "LOBBY_MESSAGE_UPDATE",
+    "LOBBY_MESSAGE_DELETE",
+    "GAME_DIRECT_MESSAGE_CREATE",
+    "GAME_DIRECT_MESSAGE_UPDATE",
+    "GAME_DIRECT_MESSAGE_DELETE",
+];
+
+const PLURALKIT_TYPES: [&str; 20] = [
+    "PING",
+    "UPDATE_SYSTEM",
+    "UPDATE_SETTINGS",
+    "CREATE_MEMBER",
+    "UPDATE_MEMBER",
+    "DELETE_MEMBER",
+    "CREATE_GROUP",
+    "UPDATE_GROUP",
+    "DELETE_GROUP",
+    "LINK_ACCOUNT",
+    "UNLINK_ACCOUNT",
+    "UPDATE_SYSTEM_GUILD",
+    "UPDATE_MEMBER_GUILD",
+    "CREATE_MESSAGE",
+    "CREATE_SWITCH",
+    "UPDATE_SWITCH",
+    "DELETE_SWITCH",
+    "DELETE_ALL_SWITCHES",
+    "SUCCESSFUL_IMPORT",
+    "UPDATE_AUTOPROXY",
+];
+
+fn discord_variant(event: &discord::Event) -> &'static str {
+    use discord::Event::*;
+    match event {
+        ApplicationAuthorized(_) => "APPLICATION_AUTHORIZED",
+        ApplicationDeauthorized(_) => "APPLICATION_DEAUTHORIZED",
+        EntitlementCreate(_) => "ENTITLEMENT_CREATE",
+        EntitlementUpdate(_) => "ENTITLEMENT_UPDATE",
+        EntitlementDelete(_) => "ENTITLEMENT_DELETE",
+        QuestUserEnrollment(_) => "QUEST_USER_ENROLLMENT",
+        LobbyMessageCreate(_) => "LOBBY_MESSAGE_CREATE",
+        LobbyMessageUpdate(_) => "LOBBY_MESSAGE_UPDATE",
+        LobbyMessageDelete(_) => "LOBBY_MESSAGE_DELETE",
+        GameDirectMessageCreate(_) => "GAME_DIRECT_MESSAGE_CREATE",
+        GameDirectMessageUpdate(_) => "GAME_DIRECT_MESSAGE_UPDATE",
+        GameDirectMessageDelete(_) => "GAME_DIRECT_MESSAGE_DELETE",
+        Unknown { .. } => "UNKNOWN",
+    }
+}
+
+fn pluralkit_variant(event: &pluralkit::Event) -> &'static str {
+    use pluralkit::Event::*;
+    match event {
+        Ping => "PING",
+        UpdateSystem(_) => "UPDATE_SYSTEM",
+        UpdateSettings(_) => "UPDATE_SETTINGS",
+        CreateMember(_) => "CREATE_MEMBER",
+        UpdateMember(_) => "UPDATE_MEMBER",
+        DeleteMember => "DELETE_MEMBER",
+        CreateGroup(_) => "CREATE_GROUP",
+        UpdateGroup(_) => "UPDATE_GROUP",
+        DeleteGroup => "DELETE_GROUP",
+        LinkAccount => "LINK_ACCOUNT",
+        UnlinkAccount => "UNLINK_ACCOUNT",
+        UpdateSystemGuild(_) => "UPDATE_SYSTEM_GUILD",
+        UpdateMemberGuild(_) => "UPDATE_MEMBER_GUILD",
+        CreateMessage(_) => "CREATE_MESSAGE",
+        CreateSwitch(_) => "CREATE_SWITCH",
+        UpdateSwitch(_) => "UPDATE_SWITCH",
+        DeleteSwitch => "DELETE_SWITCH",
+        DeleteAllSwitches => "DELETE_ALL_SWITCHES",
+        SuccessfulImport => "SUCCESSFUL_IMPORT",
+        UpdateAutoproxy(_) => "UPDATE_AUTOPROXY",
+        Unknown { .. } => "UNKNOWN",
+    }
+}
+
+#[test]
+fn every_discord_fixture_parses_to_its_variant() {
+    for name in DISCORD_TYPES {
+        let event = discord::WebhookEvent::from_json(&fixture("discord", name)).unwrap();
+        assert_eq!(discord_variant(&event.event), name);
+        assert!(
+            event.timestamp.is_some(),
+            "{name}: zone-less timestamp is read as UTC"
+        );
+        assert_eq!(event.application_id.as_deref(), Some("1234560123453231555"));
+    }
+    let ping: WebhookPayload = serde_json::from_str(&fixture("discord", "PING")).unwrap();
+    assert_eq!(ping.webhook_type, 0);
+    assert!(ping.event.is_none());
+}
+
+#[test]
+fn every_pluralkit_fixture_parses_to_its_variant() {
+    for name in PLURALKIT_TYPES {
+        let event = pluralkit::DispatchEvent::from_json(&fixture("pluralkit", name)).unwrap();
+        assert_eq!(pluralkit_variant(&event.event), name);
+        assert!(event.system_id.is_some());
+    }
+}
+
+#[test]
+fn typed_fields_are_filled_in() {
+    let event =
+        discord::WebhookEvent::from_json(&fixture("discord", "ENTITLEMENT_CREATE")).unwrap();
+    let discord::Event::EntitlementCreate(entitlement) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(entitlement.sku_id.as_deref(), Some("123489045643835123"));
+    assert_eq!(entitlement.user_id.as_deref(), Some("111178765189277770"));
+    assert_eq!(entitlement.gift_code_flags, Some(0));
+    assert!(entitlement.starts_at.is_some());
+
+    let event =
+        pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "CREATE_SWITCH")).unwrap();
+    let pluralkit::Event::CreateSwitch(switch) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(switch.members.as_ref().map(Vec::len), Some(1));
+    assert_eq!(
+        switch.timestamp.map(|t| t.timestamp_subsec_nanos()),
+        Some(123_456_789)
+    );
+
+    let event =
+        pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "UPDATE_AUTOPROXY")).unwrap();
+    let pluralkit::Event::UpdateAutoproxy(autoproxy) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(autoproxy.autoproxy_mode, Some(AutoproxyMode::Latch));
+    assert_eq!(autoproxy.channel_id, None);
+
+    let event =
+        pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "CREATE_MESSAGE")).unwrap();
+    let pluralkit::Event::CreateMessage(message) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(message.member.and_then(|m| m.message_count), Some(42));
+}
+
+#[test]
+fn unknown_types_keep_their_raw_data_and_unknown_fields_are_kept() {
+    let body = r#"{"version":1,"application_id":"1","type":1,"event":{"type":"BRAND_NEW","timestamp":"2024-10-18T14:42:53","data":{"x":[1,2]}}}"#;
+    let event = discord::WebhookEvent::from_json(body).unwrap();
+    assert_eq!(
+        event.event,
+        discord::Event::Unknown {
+            event_type: "BRAND_NEW".into(),
+            data: Some(serde_json::json!({"x":[1,2]}))
+        }
+    );
+
+    let body = r#"{"type":"UPDATE_GROUP_MEMBERS","system_id":null,"id":null,"data":{"y":true}}"#;
+    let event = pluralkit::DispatchEvent::from_json(body).unwrap();
+    assert!(event.event.is_unknown() && event.system_id.is_none());
+
+    let body = r#"{"version":1,"application_id":"1","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T14:42:53.1","data":{"id":"9","fulfilled_at":"2024-10-18T14:42:53+00:00","brand_new_field":{"a":1}}}}"#;
+    let discord::Event::EntitlementCreate(e) =
+        discord::WebhookEvent::from_json(body).unwrap().event
+    else {
+        panic!("wrong variant")
+    };
+    assert_eq!(e.extra["brand_new_field"], serde_json::json!({"a":1}));
+    assert!(e.fulfilled_at.is_some());
+}
+
+#[test]
+fn member_guild_update_for_account_settings_parses() {
+    let body = r#"{"type":"UPDATE_MEMBER_GUILD","system_id":"s","id":"111178765189277770","data":{"allow_autoproxy":false}}"#;
+    let event = pluralkit::DispatchEvent::from_json(body).unwrap();
+    let pluralkit::Event::UpdateMemberGuild(settings) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(
+        (settings.guild_id, settings.allow_autoproxy),
+        (None, Some(false))
+    );
+    let empty = r#"{"type":"UPDATE_MEMBER_GUILD","system_id":"s","id":"1","data":{}}"#;
+    assert!(pluralkit::DispatchEvent::from_json(empty).is_ok());
+}
