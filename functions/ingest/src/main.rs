@@ -1,1 +1,20 @@
-fn main() {}
+//! Cold start: configuration and the SQS client, once. Then one thin handler.
+#![forbid(unsafe_code)]
+
+use ingest::Ingest;
+use lambda_http::Error;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::Config;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config =
+        Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let queue = SqsQueue::new(
+        SqsQueue::client_for_ingest(&sdk_config),
+        config.queue_url.clone(),
+    );
+    ingest::run(Ingest::new(config, queue)).await
+}
