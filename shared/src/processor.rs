@@ -62,6 +62,15 @@ pub trait Handler: Send + Sync {
     async fn handle(&self, event: &Event, context: &EventContext) -> Result<(), HandlerError>;
 }
 
+/// A shared handler is a handler, so one instance (and its state) can serve
+/// several routes.
+#[async_trait]
+impl<H: Handler + ?Sized> Handler for Arc<H> {
+    async fn handle(&self, event: &Event, context: &EventContext) -> Result<(), HandlerError> {
+        (**self).handle(event, context).await
+    }
+}
+
 /// Routes events to handlers by source and event type. The fallback receives
 /// unknown events and every type that has no handler of its own.
 #[derive(Clone, Default)]

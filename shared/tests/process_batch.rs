@@ -1,0 +1,209 @@
+//! `process_batch` over SQS event fixtures, with handlers that succeed, fail
+//! or panic on chosen records.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::Utc;
+use serde_json::{json, value::RawValue};
+use switchboard::{
+    process_batch, Envelope, Event, EventContext, Handler, HandlerError, Registry, Source,
+};
+
+const ENTITLEMENT: &str = r#"{"version":1,"application_id":"77","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"ent-1","user_id":"u"}}}"#;
+
+fn envelope(source: Source, event_type: &str, payload: &str) -> String {
+    let raw = RawValue::from_string(payload.to_owned()).unwrap();
+    Envelope::new(source, event_type.to_owned(), Utc::now(), raw).to_json()
+}
+
+fn discord_envelope() -> String {
+    envelope(Source::Discord, "ENTITLEMENT_CREATE", ENTITLEMENT)
+}
+
+fn pluralkit_envelope(event_type: &str, id: &str) -> String {
+    let payload = json!({"type": event_type, "system_id": "sys", "id": id, "data": {"name": "x"}})
+        .to_string();
+    envelope(Source::Pluralkit, event_type, &payload)
+}
+
+fn sqs_event(records: &[(&str, &str)]) -> SqsEvent {
+    let records: Vec<_> = records
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
+                "attributes": {"ApproximateReceiveCount": "2", "SentTimestamp": "1700000000000"},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// Records what it saw; fails for ids in `fail`, panics for ids in `panic`.
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<(String, u32, String)>>,
+    fail: Vec<&'static str>,
+    panic: Vec<&'static str>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+#[async_trait]
+impl Handler for Recorder {
+    async fn handle(&self, event: &Event, context: &EventContext) -> Result<(), HandlerError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let id = context.message_id.as_str();
+        let subject = match event {
+            Event::Discord(webhook) => format!("discord:{:?}", webhook.application_id),
+            Event::Pluralkit(dispatch) => format!("pluralkit:{:?}", dispatch.id),
+        };
+        self.seen
+            .lock()
+            .unwrap()
+            .push((id.to_owned(), context.receive_count, subject));
+        if self.panic.contains(&id) {
+            panic!("handler bug for {id}");
+        }
+        if self.fail.contains(&id) {
+            return Err(format!("chosen failure for {id}").into());
+        }
+        Ok(())
+    }
+}
+
+fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+    let mut ids: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_mixed_batch_reports_exactly_the_failed_ids() {
+    let recorder = Arc::new(Recorder {
+        fail: vec!["m3"],
+        panic: vec!["m5"],
+        ..Recorder::default()
+    });
+    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let (d, p1, p2, p3) = (
+        discord_envelope(),
+        pluralkit_envelope("CREATE_MEMBER", "a"),
+        pluralkit_envelope("UPDATE_MEMBER", "b"),
+        pluralkit_envelope("DELETE_MEMBER", "c"),
+    );
+    let event = sqs_event(&[
+        ("m1", &d),
+        ("m2", &p1),
+        ("m3", &p2),
+        ("m4", "this is not an envelope"),
+        ("m5", &p3),
+        (
+            "m6",
+            r#"{"source":"discord","event_type":"X","received_at":"2026-01-01T00:00:00Z","dedupe_key":"k","payload":{"type":1}}"#,
+        ),
+    ]);
+    let response = process_batch(&registry, event, 4).await;
+    assert_eq!(failed_ids(&response), ["m3", "m4", "m5", "m6"]);
+    let seen = recorder.seen.lock().unwrap();
+    let mut seen_ids: Vec<_> = seen.iter().map(|(id, _, _)| id.as_str()).collect();
+    seen_ids.sort();
+    assert_eq!(
+        seen_ids,
+        ["m1", "m2", "m3", "m5"],
+        "poison records never reach a handler"
+    );
+    assert!(seen.iter().all(|(_, count, _)| *count == 2));
+    assert!(seen
+        .iter()
+        .any(|(id, _, subject)| id == "m1" && subject == "discord:Some(\"77\")"));
+}
+
+#[tokio::test]
+async fn an_empty_batch_fails_nothing() {
+    let registry = Registry::new().fallback(switchboard::LogEvent);
+    let response = process_batch(&registry, sqs_event(&[]), 4).await;
+    assert!(response.batch_item_failures.is_empty());
+}
+
+#[tokio::test]
+async fn every_record_failing_reports_every_id() {
+    let recorder = Arc::new(Recorder {
+        fail: vec!["a", "b", "c"],
+        ..Recorder::default()
+    });
+    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let p = pluralkit_envelope("CREATE_GROUP", "g");
+    let response = process_batch(
+        &registry,
+        sqs_event(&[("a", &p), ("b", &p), ("c", "{}")]),
+        2,
+    )
+    .await;
+    assert_eq!(failed_ids(&response), ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
+    let routed = Arc::new(Recorder::default());
+    let fallback = Arc::new(Recorder::default());
+    let registry = Registry::new()
+        .on(Source::Discord, "ENTITLEMENT_CREATE", Arc::clone(&routed))
+        .fallback(Arc::clone(&fallback));
+    let d = discord_envelope();
+    let unknown = envelope(
+        Source::Discord,
+        "BRAND_NEW",
+        r#"{"version":1,"application_id":"77","type":1,"event":{"type":"BRAND_NEW","timestamp":"2024-10-18T18:41:21"}}"#,
+    );
+    let p = pluralkit_envelope("ENTITLEMENT_CREATE", "not-discord");
+    let response = process_batch(
+        &registry,
+        sqs_event(&[("d", &d), ("u", &unknown), ("p", &p)]),
+        3,
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    let routed_ids: Vec<_> = routed
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    let mut fallback_ids: Vec<_> = fallback
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    fallback_ids.sort();
+    assert_eq!(routed_ids, ["d"]);
+    assert_eq!(fallback_ids, ["p", "u"]);
+}
+
+#[tokio::test]
+async fn concurrency_is_bounded() {
+    let recorder = Arc::new(Recorder::default());
+    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let p = pluralkit_envelope("CREATE_MEMBER", "a");
+    let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+    let records: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), p.as_str())).collect();
+    let response = process_batch(&registry, sqs_event(&records), 3).await;
+    assert!(response.batch_item_failures.is_empty());
+    let max = recorder.max_in_flight.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&max), "max in flight {max}");
+}

@@ -1,0 +1,188 @@
+//! The real ingest handler against a real SQS-compatible server (moto): what
+//! is acknowledged is on the queue, with its attributes and without the token;
+//! with the server down, each sender gets a 503 inside its deadline.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ed25519_dalek::SigningKey;
+use ingest::Ingest;
+use serde_json::{json, Value};
+use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
+use switchboard::discord::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::Config;
+use switchboard_tests::{create_queues, drain_view, sdk_config, sqs_client, MotoServer};
+
+const TOKEN: &str = "aW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG8";
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[5; 32])
+}
+
+fn config(queue_url: &str) -> Config {
+    let public_key = hex::encode(key().verifying_key().to_bytes());
+    Config::from_lookup(|name| match name {
+        QUEUE_URL => Some(queue_url.to_owned()),
+        DISCORD_PUBLIC_KEY => Some(public_key.clone()),
+        PLURALKIT_SIGNING_TOKEN => Some(TOKEN.to_owned()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+fn http_api_request(path: &str, headers: Value, body: &str) -> lambda_http::Request {
+    let event = json!({
+        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example", "domainPrefix": "api",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
+            "requestId": "r", "routeKey": format!("POST {path}"), "stage": "$default", "time": "", "timeEpoch": 0
+        },
+        "body": body, "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+fn discord_request(body: &str) -> lambda_http::Request {
+    let ts = Utc::now().timestamp().to_string();
+    let sig = sign_discord_request(&key(), &ts, body.as_bytes());
+    http_api_request(
+        "/discord",
+        json!({"x-signature-ed25519": sig, "x-signature-timestamp": ts}),
+        body,
+    )
+}
+
+fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String> {
+    message
+        .message_attributes()?
+        .get(name)?
+        .string_value()
+        .map(str::to_owned)
+}
+
+async fn ingest_for(server: &MotoServer, queue_url: &str) -> Ingest<SqsQueue> {
+    let sdk = sdk_config(&server.endpoint()).await;
+    Ingest::new(
+        config(queue_url),
+        SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.to_owned()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
+    let server = MotoServer::start();
+    let client = sqs_client(&server.endpoint());
+    let queues = create_queues(&client, "ingest-events", 5, 30).await;
+    let ingest = ingest_for(&server, &queues.queue_url).await;
+
+    let discord_body = std::fs::read_to_string(
+        switchboard_tests::repo_root().join("fixtures/discord/ENTITLEMENT_CREATE.json"),
+    )
+    .unwrap();
+    let response = ingest.handle(discord_request(&discord_body)).await;
+    assert_eq!(response.status(), 204);
+
+    let pk_body =
+        json!({"type": "CREATE_SWITCH", "signing_token": TOKEN, "system_id": "sys-1", "id": "sw-1",
+        "data": {"id": "sw-1", "timestamp": "2026-11-01T12:00:00Z", "members": ["m-1"]}})
+        .to_string();
+    let response = ingest
+        .handle(http_api_request("/pluralkit", json!({}), &pk_body))
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let ping = json!({"type": "PING", "signing_token": TOKEN, "system_id": "sys-1"}).to_string();
+    assert_eq!(
+        ingest
+            .handle(http_api_request("/pluralkit", json!({}), &ping))
+            .await
+            .status(),
+        200
+    );
+    let bad =
+        json!({"type": "CREATE_MEMBER", "signing_token": "nope", "system_id": "sys-1"}).to_string();
+    assert_eq!(
+        ingest
+            .handle(http_api_request("/pluralkit", json!({}), &bad))
+            .await
+            .status(),
+        401
+    );
+
+    let messages = drain_view(&client, &queues.queue_url).await;
+    assert_eq!(messages.len(), 2, "only the two events are queued");
+    let discord = messages
+        .iter()
+        .find(|m| attribute(m, "source").as_deref() == Some("discord"))
+        .unwrap();
+    let pluralkit = messages
+        .iter()
+        .find(|m| attribute(m, "source").as_deref() == Some("pluralkit"))
+        .unwrap();
+
+    let envelope: Value = serde_json::from_str(discord.body().unwrap()).unwrap();
+    assert_eq!(envelope["event_type"], "ENTITLEMENT_CREATE");
+    assert_eq!(
+        envelope["payload"],
+        serde_json::from_str::<Value>(&discord_body).unwrap()
+    );
+    assert_eq!(
+        attribute(discord, "event_type").as_deref(),
+        Some("ENTITLEMENT_CREATE")
+    );
+    assert_eq!(
+        attribute(discord, "application_id").as_deref(),
+        Some("1234560123453231555")
+    );
+
+    let body = pluralkit.body().unwrap();
+    assert!(
+        !body.contains(TOKEN) && !body.contains("signing_token"),
+        "{body}"
+    );
+    let envelope: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(envelope["payload"]["data"]["members"], json!(["m-1"]));
+    assert_eq!(attribute(pluralkit, "system_id").as_deref(), Some("sys-1"));
+    assert_eq!(
+        attribute(pluralkit, "event_type").as_deref(),
+        Some("CREATE_SWITCH")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
+    let mut server = MotoServer::start();
+    let client = sqs_client(&server.endpoint());
+    let queues = create_queues(&client, "ingest-outage", 5, 30).await;
+    let ingest = ingest_for(&server, &queues.queue_url).await;
+    server.stop();
+
+    let body = std::fs::read_to_string(
+        switchboard_tests::repo_root().join("fixtures/discord/LOBBY_MESSAGE_CREATE.json"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let response = ingest.handle(discord_request(&body)).await;
+    let discord_elapsed = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert!(
+        discord_elapsed <= Duration::from_millis(2_500),
+        "Discord answered after {discord_elapsed:?}"
+    );
+
+    let pk = json!({"type": "UPDATE_MEMBER", "signing_token": TOKEN, "system_id": "s", "id": "m", "data": {"name": "x"}}).to_string();
+    let started = Instant::now();
+    let response = ingest
+        .handle(http_api_request("/pluralkit", json!({}), &pk))
+        .await;
+    let pluralkit_elapsed = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert!(
+        pluralkit_elapsed <= Duration::from_millis(8_500),
+        "PluralKit answered after {pluralkit_elapsed:?}"
+    );
+    eprintln!("503 after {discord_elapsed:?} (Discord), {pluralkit_elapsed:?} (PluralKit)");
+}
