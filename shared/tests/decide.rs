@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The ingest decision for every status in the protocol, without any I/O.
 
 use chrono::{DateTime, TimeZone, Utc};

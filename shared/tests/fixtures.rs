@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every fixture parses into its typed variant, and the parsers keep what they
 //! do not know.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `process_batch` over SQS event fixtures, with handlers that succeed, fail
 //! or panic on chosen records.
 

@@ -2,6 +2,8 @@
 //! it, and queue setup. `make test` installs moto into `.venv/`; set
 //! `MOTO_SERVER` to use another binary.
 #![forbid(unsafe_code)]
+// A test harness: failing loudly on a broken setup is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;

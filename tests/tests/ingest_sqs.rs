@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The real ingest handler against a real SQS-compatible server (moto): what
 //! is acknowledged is on the queue, with its attributes and without the token;
 //! with the server down, each sender gets a 503 inside its deadline.

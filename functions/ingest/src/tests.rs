@@ -212,13 +212,16 @@ async fn discord_ping_gets_204_with_content_type_and_is_not_queued() {
     }
 }
 
+/// Headers, method, path, body, expected status.
+type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str, &'a str, u16);
+
 #[tokio::test]
 async fn discord_rejections_have_exact_statuses_and_queue_nothing() {
     let (sig, ts) = signed_headers(EVENT, NOW);
     let (stale_sig, stale_ts) = signed_headers(EVENT, NOW - 1000);
     let garbage = "{not json";
     let (garbage_sig, garbage_ts) = signed_headers(garbage, NOW);
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str, &str, u16)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec![("x-signature-timestamp", ts.as_str())],
             "POST",

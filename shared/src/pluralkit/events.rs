@@ -36,7 +36,7 @@ pub enum Event {
     /// Also sent for account settings: then `id` is a Discord user id and the
     /// data is `{}` or `{"allow_autoproxy": bool}` with no `guild_id`.
     UpdateMemberGuild(MemberGuildSettings),
-    CreateMessage(Message),
+    CreateMessage(Box<Message>),
     CreateSwitch(Switch),
     UpdateSwitch(Switch),
     DeleteSwitch,

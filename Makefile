@@ -1,0 +1,67 @@
+# switchboard developer tasks. `make run` and `make test` install what they
+# need (pinned) into project-local, git-ignored folders on first use.
+
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+PYTHON ?= python3
+MOTO_VERSION := 5.2.5
+CARGO_LAMBDA_VERSION := 1.9.2
+CFN_LINT_VERSION := 1.58.0
+VENV_STAMP := $(VENV)/.installed-moto$(MOTO_VERSION)-cl$(CARGO_LAMBDA_VERSION)-cfn$(CFN_LINT_VERSION)
+
+# cargo finds `cargo lambda` on PATH.
+export PATH := $(VENV)/bin:$(PATH)
+
+EVENT ?= ENTITLEMENT_CREATE
+SENDER ?= $(if $(filter $(EVENT),$(PLURALKIT_EVENTS)),pluralkit,discord)
+PLURALKIT_EVENTS := PING UPDATE_SYSTEM UPDATE_SETTINGS CREATE_MEMBER UPDATE_MEMBER DELETE_MEMBER \
+	CREATE_GROUP UPDATE_GROUP DELETE_GROUP LINK_ACCOUNT UNLINK_ACCOUNT UPDATE_SYSTEM_GUILD \
+	UPDATE_MEMBER_GUILD CREATE_MESSAGE CREATE_SWITCH UPDATE_SWITCH DELETE_SWITCH \
+	DELETE_ALL_SWITCHES SUCCESSFUL_IMPORT UPDATE_AUTOPROXY
+CLI := cargo run --quiet -p switchboard-cli --
+
+.PHONY: all tools run test lint build deploy send peek bench clean
+
+all: test
+
+$(VENV_STAMP):
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)'
+	# zig is only for cross-compiling; local builds and `watch` do not need it.
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
+	touch $@
+
+tools: $(VENV_STAMP)
+
+lint: tools
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/cfn-lint template.yaml
+
+test: lint
+	cargo build --workspace --bins
+	cargo test --workspace
+
+run: tools
+	cargo build --workspace --bins
+	$(CLI) stack
+
+send:
+	$(CLI) send $(SENDER) $(EVENT)
+
+peek:
+	$(CLI) peek
+
+build: tools
+	cargo lambda build --release --arm64
+
+deploy: build
+	sam build && sam deploy --guided
+
+bench:
+	cargo bench -p switchboard
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .dev
