@@ -1,1 +1,75 @@
-fn main() {}
+//! `switchboard`: the developer's companion for the local stack.
+#![forbid(unsafe_code)]
+
+mod dev_keys;
+mod queues;
+mod send;
+mod stack;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Send, inspect and process switchboard events locally"
+)]
+struct Cli {
+    /// Where the dev keys and the local stack's state live (git-ignored).
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_DEV_DIR",
+        default_value = ".dev"
+    )]
+    dev_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Sender {
+    Discord,
+    Pluralkit,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign and POST a sample event to the ingest URL.
+    Send(send::SendArgs),
+    /// Create (on first use) and show the local Discord key pair and PluralKit token.
+    Keys,
+    /// Long-poll the queue and hand batches to the processor, as Lambda's SQS trigger does.
+    Poll(queues::PollArgs),
+    /// Show the messages on the queue (or the DLQ) without deleting them.
+    Peek(queues::PeekArgs),
+    /// Move dead-letter messages back to the main queue.
+    Redrive(queues::QueueArgs),
+    /// Run the whole local stack: moto, `cargo lambda watch` and the poller.
+    Stack(stack::StackArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Send(args) => send::run(&cli.dev_dir, args).await,
+        Command::Keys => dev_keys::DevKeys::load_or_create(&cli.dev_dir).map(|keys| keys.print()),
+        Command::Poll(args) => queues::poll(&cli.dev_dir, args).await,
+        Command::Peek(args) => queues::peek(&cli.dev_dir, args).await,
+        Command::Redrive(args) => queues::redrive(&cli.dev_dir, args).await,
+        Command::Stack(args) => stack::run(&cli.dev_dir, args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("switchboard: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;

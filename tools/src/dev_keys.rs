@@ -1,0 +1,68 @@
+//! The local dev secrets: an Ed25519 key pair standing in for Discord's and a
+//! PluralKit signing token. Made on first use, kept in the git-ignored dev dir.
+
+use std::fs;
+use std::path::Path;
+
+use base64::Engine;
+use ed25519_dalek::SigningKey;
+
+use crate::CliResult;
+
+const SIGNING_KEY_FILE: &str = "discord_signing_key.hex";
+const TOKEN_FILE: &str = "pluralkit_signing_token";
+
+pub struct DevKeys {
+    pub signing_key: SigningKey,
+    pub pluralkit_token: String,
+}
+
+impl DevKeys {
+    pub fn load_or_create(dev_dir: &Path) -> CliResult<Self> {
+        fs::create_dir_all(dev_dir)?;
+        let key_path = dev_dir.join(SIGNING_KEY_FILE);
+        let token_path = dev_dir.join(TOKEN_FILE);
+        if !key_path.exists() {
+            write_private(&key_path, &hex::encode(random_bytes::<32>()?))?;
+        }
+        if !token_path.exists() {
+            // PluralKit's tokens are 64 base64 characters: 48 random bytes.
+            let token = base64::engine::general_purpose::STANDARD.encode(random_bytes::<48>()?);
+            write_private(&token_path, &token)?;
+        }
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(fs::read_to_string(&key_path)?.trim(), &mut seed)
+            .map_err(|e| format!("{} is not a 32-byte hex key: {e}", key_path.display()))?;
+        let pluralkit_token = fs::read_to_string(&token_path)?.trim().to_owned();
+        Ok(Self {
+            signing_key: SigningKey::from_bytes(&seed),
+            pluralkit_token,
+        })
+    }
+
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.signing_key.verifying_key().to_bytes())
+    }
+
+    pub fn print(&self) {
+        println!("DISCORD_PUBLIC_KEY={}", self.public_key_hex());
+        println!("PLURALKIT_SIGNING_TOKEN={}", self.pluralkit_token);
+        println!("(local development secrets only; never use them in a deployment)");
+    }
+}
+
+fn random_bytes<const N: usize>() -> CliResult<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(bytes)
+}
+
+fn write_private(path: &Path, contents: &str) -> CliResult {
+    fs::write(path, contents)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

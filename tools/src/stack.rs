@@ -1,0 +1,259 @@
+//! `switchboard stack` (what `make run` starts): moto on loopback, the queue
+//! and its DLQ, `cargo lambda watch` with both functions' environment, and the
+//! poller. Ctrl-C stops everything it started, and nothing else.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use clap::Args;
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+use crate::dev_keys::DevKeys;
+use crate::queues::{local_client, run_poller};
+use crate::CliResult;
+
+pub const LOCAL_REGION: &str = "us-east-1";
+const STATE_FILE: &str = "stack.json";
+
+#[derive(Args)]
+pub struct StackArgs {
+    /// moto's port on 127.0.0.1.
+    #[arg(long, default_value_t = 9324)]
+    sqs_port: u16,
+    /// `cargo lambda watch`'s port on 127.0.0.1.
+    #[arg(long, default_value_t = 9000)]
+    invoke_port: u16,
+    #[arg(long, default_value = "switchboard-events")]
+    queue_name: String,
+    /// Short locally, so failed records reappear quickly.
+    #[arg(long, default_value_t = 5)]
+    visibility_timeout: u32,
+    #[arg(long, default_value_t = 5)]
+    max_receive_count: u32,
+    /// moto's server binary.
+    #[arg(long, env = "MOTO_SERVER", default_value = ".venv/bin/moto_server")]
+    moto_server: PathBuf,
+}
+
+/// Where the running local stack is, for the other subcommands.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct StackState {
+    pub sqs_endpoint: String,
+    pub queue_url: String,
+    pub dlq_url: String,
+    pub ingest_url: String,
+    pub invoke_url: String,
+}
+
+impl StackState {
+    pub const DEFAULT_INGEST_URL: &'static str = "http://127.0.0.1:9000/lambda-url/ingest";
+    pub const DEFAULT_INVOKE_URL: &'static str =
+        "http://127.0.0.1:9000/2015-03-31/functions/processor/invocations";
+
+    pub fn load(dev_dir: &Path) -> CliResult<Self> {
+        Ok(serde_json::from_str(&std::fs::read_to_string(
+            dev_dir.join(STATE_FILE),
+        )?)?)
+    }
+}
+
+/// A child in its own process group, so stopping it stops what it started.
+struct Group {
+    name: &'static str,
+    child: Child,
+}
+
+impl Group {
+    fn spawn(name: &'static str, command: &mut Command) -> CliResult<Self> {
+        let child = command
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        Ok(Self { name, child })
+    }
+
+    async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &format!("-{pid}")])
+                .status()
+                .await;
+            if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &format!("-{pid}")])
+                    .status()
+                    .await;
+            }
+        }
+        let _ = self.child.wait().await;
+        eprintln!("stopped {}", self.name);
+    }
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+pub async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
+    let keys = DevKeys::load_or_create(dev_dir)?;
+    let dev_dir = std::fs::canonicalize(dev_dir)?;
+    let _ = std::fs::remove_file(dev_dir.join(STATE_FILE));
+    if wait_for_port(args.sqs_port, Duration::ZERO)
+        || wait_for_port(args.invoke_port, Duration::ZERO)
+    {
+        return Err(format!(
+            "port {} or {} is already in use: is another stack running?",
+            args.sqs_port, args.invoke_port
+        )
+        .into());
+    }
+
+    let moto_log = std::fs::File::create(dev_dir.join("moto.log"))?;
+    let moto = Group::spawn(
+        "moto",
+        Command::new(&args.moto_server)
+            .args(["-H", "127.0.0.1", "-p", &args.sqs_port.to_string()])
+            .stdout(moto_log.try_clone()?)
+            .stderr(moto_log),
+    )
+    .map_err(|e| format!("{e} (run `make run`, which installs moto into .venv)"))?;
+    let mut groups = vec![moto];
+
+    let result = start_and_serve(&dev_dir, &args, &keys, &mut groups).await;
+    for group in groups.into_iter().rev() {
+        group.stop().await;
+    }
+    let _ = std::fs::remove_file(dev_dir.join(STATE_FILE));
+    result
+}
+
+async fn start_and_serve(
+    dev_dir: &Path,
+    args: &StackArgs,
+    keys: &DevKeys,
+    groups: &mut Vec<Group>,
+) -> CliResult {
+    if !wait_for_port(args.sqs_port, Duration::from_secs(30)) {
+        return Err("moto did not start; see .dev/moto.log".into());
+    }
+    let sqs_endpoint = format!("http://127.0.0.1:{}", args.sqs_port);
+    let client = local_client(&sqs_endpoint);
+
+    let dlq_url = client
+        .create_queue()
+        .queue_name(format!("{}-dlq", args.queue_name))
+        .send()
+        .await?
+        .queue_url
+        .unwrap_or_default();
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .unwrap_or_default();
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": args.max_receive_count.to_string()}).to_string();
+    let queue_url = client
+        .create_queue()
+        .queue_name(&args.queue_name)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            args.visibility_timeout.to_string(),
+        )
+        .send()
+        .await?
+        .queue_url
+        .unwrap_or_default();
+
+    // An env file, not --env-var: watch splits --env-var values on commas.
+    let env_file = dev_dir.join("watch.env");
+    let env = [
+        ("QUEUE_URL", queue_url.as_str()),
+        ("DISCORD_PUBLIC_KEY", &keys.public_key_hex()),
+        ("PLURALKIT_SIGNING_TOKEN", &keys.pluralkit_token),
+        ("AWS_ENDPOINT_URL_SQS", &sqs_endpoint),
+        ("AWS_REGION", LOCAL_REGION),
+        ("AWS_DEFAULT_REGION", LOCAL_REGION),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let env_text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(&env_file, env_text)?;
+
+    groups.push(Group::spawn(
+        "cargo lambda watch",
+        Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--quiet",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &args.invoke_port.to_string(),
+                "--env-file",
+            ])
+            .arg(&env_file)
+            .stdin(Stdio::null()),
+    )?);
+    if !wait_for_port(args.invoke_port, Duration::from_secs(120)) {
+        return Err(
+            "cargo lambda watch did not start (is cargo-lambda installed? `make run` installs it)"
+                .into(),
+        );
+    }
+
+    let state = StackState {
+        sqs_endpoint,
+        queue_url: queue_url.clone(),
+        dlq_url: dlq_url.clone(),
+        ingest_url: format!("http://127.0.0.1:{}/lambda-url/ingest", args.invoke_port),
+        invoke_url: format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/processor/invocations",
+            args.invoke_port
+        ),
+    };
+    std::fs::write(
+        dev_dir.join(STATE_FILE),
+        serde_json::to_string_pretty(&state)?,
+    )?;
+
+    println!();
+    println!("switchboard local stack is up");
+    println!("  Discord webhook URL:    {}/discord", state.ingest_url);
+    println!("  PluralKit webhook URL:  {}/pluralkit", state.ingest_url);
+    println!("  Dev public key:         {}", keys.public_key_hex());
+    println!("  Queue:                  {queue_url}");
+    println!("  Dead-letter queue:      {dlq_url}");
+    println!("Next, in another shell:  make send EVENT=ENTITLEMENT_CREATE   (then: make peek)");
+    println!("Ctrl-C stops the stack.");
+    println!();
+
+    let poller = run_poller(client, queue_url, state.invoke_url.clone(), 10);
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = poller => result,
+        _ = tokio::signal::ctrl_c() => { eprintln!("stopping the stack"); Ok(()) }
+        _ = terminate.recv() => { eprintln!("stopping the stack"); Ok(()) }
+    }
+}
