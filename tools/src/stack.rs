@@ -3,6 +3,7 @@
 //! poller. Ctrl-C stops everything it started, and nothing else.
 
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::types::QueueAttributeName;
 use clap::Args;
 use serde_json::json;
-use tokio::process::{Child, Command};
+use std::process::{Child, Command};
 
 use crate::dev_keys::DevKeys;
 use crate::queues::{local_client, run_poller};
@@ -71,30 +72,39 @@ impl Group {
     fn spawn(name: &'static str, command: &mut Command) -> CliResult<Self> {
         let child = command
             .process_group(0)
-            .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("cannot start {name}: {e}"))?;
         Ok(Self { name, child })
     }
 
-    async fn stop(mut self) {
-        if let Some(pid) = self.child.id() {
+    /// Interrupts the group as Ctrl-C in a terminal would (`cargo lambda watch`
+    /// then stops its function instances), escalating if it does not exit.
+    fn stop(mut self) {
+        let group = format!("-{}", self.child.id());
+        for (signal, grace) in [("INT", 10), ("TERM", 3), ("KILL", 3)] {
             let _ = Command::new("kill")
-                .args(["-TERM", &format!("-{pid}")])
-                .status()
-                .await;
-            if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
-                .await
-                .is_err()
-            {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &format!("-{pid}")])
-                    .status()
-                    .await;
+                .args(["-s", signal, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(grace);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    eprintln!("stopped {}", self.name);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
         }
-        let _ = self.child.wait().await;
-        eprintln!("stopped {}", self.name);
+        eprintln!("could not stop {} (pid {})", self.name, self.child.id());
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // Only reached on a panic path; `stop` consumes the group otherwise.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
     }
 }
 
@@ -137,7 +147,7 @@ pub async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
 
     let result = start_and_serve(&dev_dir, &args, &keys, &mut groups).await;
     for group in groups.into_iter().rev() {
-        group.stop().await;
+        group.stop();
     }
     let _ = std::fs::remove_file(dev_dir.join(STATE_FILE));
     result

@@ -1,0 +1,242 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! End to end, the way a developer runs it: `switchboard stack` (what `make run`
+//! starts: moto, `cargo lambda watch` with the real binaries, the poller) on free
+//! ports, every event type of both senders sent with the CLI, and each one
+//! handled exactly once by the processor, with the queue empty afterwards.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use switchboard_tests::{free_port, repo_root, sqs_client};
+
+fn bin_dir() -> PathBuf {
+    // target/<profile>/deps/e2e-… → target/<profile>
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn cli() -> Command {
+    let binary = bin_dir().join("switchboard");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `make test`, which builds the binaries first",
+        binary.display()
+    );
+    let mut command = Command::new(binary);
+    let path = format!(
+        "{}:{}",
+        repo_root().join(".venv/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    command
+        .current_dir(repo_root())
+        .env("PATH", path)
+        .env_remove("AWS_ENDPOINT_URL_SQS");
+    command
+}
+
+struct Stack {
+    child: Child,
+    log: PathBuf,
+    dev_dir: PathBuf,
+}
+
+impl Stack {
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the stack did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.terminate();
+        }
+    }
+}
+
+/// `(event_type, dedupe_key)` of every `event handled` line.
+fn handled_events(log: &str) -> Vec<(String, String)> {
+    fn field(line: &str, name: &str) -> Option<String> {
+        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = line[start..].find('"')? + start;
+        Some(line[start..end].to_owned())
+    }
+    log.lines()
+        .filter(|line| line.contains("event handled"))
+        .filter_map(|line| Some((field(line, "event_type")?, field(line, "dedupe_key")?)))
+        .collect()
+}
+
+#[test]
+fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
+    let dev_dir = std::env::temp_dir().join(format!("switchboard-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dev_dir).unwrap();
+    let log = dev_dir.join("stack.log");
+    let (sqs_port, invoke_port) = (free_port(), free_port());
+
+    let child = cli()
+        .arg("--dev-dir")
+        .arg(&dev_dir)
+        .args([
+            "stack",
+            "--sqs-port",
+            &sqs_port.to_string(),
+            "--invoke-port",
+            &invoke_port.to_string(),
+        ])
+        .args(["--queue-name", "e2e-events", "--visibility-timeout", "2"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(dev_dir.join("stack.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stack = Stack {
+        child,
+        log,
+        dev_dir: dev_dir.clone(),
+    };
+
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !dev_dir.join("stack.json").exists() {
+        assert!(
+            stack.child.try_wait().unwrap().is_none(),
+            "the stack exited: {}",
+            stack.log_text()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the stack did not come up: {}",
+            stack.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    for sender in ["discord", "pluralkit"] {
+        let output = cli()
+            .arg("--dev-dir")
+            .arg(&stack.dev_dir)
+            .args(["send", sender, "--all"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        println!("{stdout}");
+        assert!(
+            output.status.success(),
+            "send {sender} --all: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let bad = cli()
+        .arg("--dev-dir")
+        .arg(&stack.dev_dir)
+        .args(["send", "pluralkit", "PING", "--bad-signature"])
+        .output()
+        .unwrap();
+    assert!(bad.status.success(), "a wrong token gets exactly 401");
+
+    // 12 Discord + 19 PluralKit event types; PINGs are answered, not queued.
+    let expected = 31;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let handled = loop {
+        let handled = handled_events(&stack.log_text());
+        if handled.len() >= expected || Instant::now() > deadline {
+            break handled;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let handled_after = handled_events(&stack.log_text());
+    assert_eq!(
+        handled_after.len(),
+        handled.len(),
+        "no event is handled twice"
+    );
+
+    let mut per_type: HashMap<&str, usize> = HashMap::new();
+    for (event_type, _) in &handled {
+        *per_type.entry(event_type.as_str()).or_default() += 1;
+    }
+    assert_eq!(handled.len(), expected, "handled: {per_type:?}");
+    assert!(
+        per_type.values().all(|count| *count == 1),
+        "each type exactly once: {per_type:?}"
+    );
+    assert!(!per_type.contains_key("PING"));
+    let keys: std::collections::HashSet<_> = handled.iter().map(|(_, key)| key).collect();
+    assert_eq!(keys.len(), expected, "distinct dedupe keys");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dev_dir.join("stack.json")).unwrap())
+            .unwrap();
+    let (visible, in_flight) = runtime.block_on(async {
+        let client = sqs_client(state["sqs_endpoint"].as_str().unwrap());
+        let attributes = client
+            .get_queue_attributes()
+            .queue_url(state["queue_url"].as_str().unwrap())
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        let count =
+            |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse::<u64>().ok());
+        (
+            count(QueueAttributeName::ApproximateNumberOfMessages),
+            count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        )
+    });
+    assert_eq!(
+        (visible, in_flight),
+        (Some(0), Some(0)),
+        "the queue is empty"
+    );
+
+    let token = std::fs::read_to_string(dev_dir.join("pluralkit_signing_token")).unwrap();
+    let log_text =
+        stack.log_text() + &std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
+    assert!(
+        !log_text.contains(token.trim()),
+        "the PluralKit token never reaches a log line"
+    );
+
+    let status = stack.terminate();
+    assert!(
+        status.success(),
+        "the stack stops cleanly on SIGTERM: {status:?}"
+    );
+    assert!(
+        !switchboard_tests::wait_for_port(sqs_port, Duration::from_millis(500)),
+        "moto was stopped"
+    );
+    assert!(
+        !switchboard_tests::wait_for_port(invoke_port, Duration::from_millis(500)),
+        "cargo lambda watch was stopped"
+    );
+    let _ = std::fs::remove_dir_all(&dev_dir);
+}
