@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::discord::events::WEBHOOK_TYPE_PING;
@@ -120,20 +120,6 @@ pub fn decide(config: &Config, request: &IngestRequest<'_>, now: DateTime<Utc>) 
     decided.unwrap_or_else(reject)
 }
 
-#[derive(Deserialize)]
-struct DiscordHead {
-    #[serde(rename = "type")]
-    webhook_type: u8,
-    application_id: Option<String>,
-    event: Option<DiscordEventHead>,
-}
-
-#[derive(Deserialize)]
-struct DiscordEventHead {
-    #[serde(rename = "type")]
-    event_type: String,
-}
-
 fn decide_discord(
     config: &Config,
     request: &IngestRequest<'_>,
@@ -150,23 +136,32 @@ fn decide_discord(
         request.body,
         now.timestamp(),
     )?;
-    let head: DiscordHead =
-        serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
-    if head.webhook_type == WEBHOOK_TYPE_PING {
+    let body = parse_json_within_limits(request.body)?;
+    let webhook_type = body
+        .get("type")
+        .and_then(Value::as_u64)
+        .ok_or(Rejection::InvalidJson)?;
+    if webhook_type == u64::from(WEBHOOK_TYPE_PING) {
         return Ok(Decision::AcknowledgePing {
             route: Route::Discord,
         });
     }
-    let event_type = head.event.ok_or(Rejection::InvalidJson)?.event_type;
+    let event_type = body
+        .get("event")
+        .and_then(|event| event.get("type"))
+        .and_then(Value::as_str)
+        .ok_or(Rejection::InvalidJson)?
+        .to_owned();
+    let application_id = body.get("application_id").and_then(Value::as_str);
     let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
     let payload =
         RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
 
     let mut attributes = base_attributes(Source::Discord, &event_type);
-    if let Some(application_id) = head.application_id.filter(|id| !id.is_empty()) {
+    if let Some(application_id) = application_id.filter(|id| !id.is_empty()) {
         attributes.push(MessageAttribute {
             name: "application_id",
-            value: application_id,
+            value: application_id.to_owned(),
         });
     }
     let envelope = Envelope::new(Source::Discord, event_type, now, payload);
@@ -189,6 +184,7 @@ fn decide_pluralkit(
         .pluralkit
         .as_ref()
         .ok_or(Rejection::SenderNotConfigured)?;
+    parse_json_within_limits(request.body)?;
     // Top-level keys with their values kept as raw text, so removing the token
     // leaves every other byte of every value as PluralKit sent it.
     let mut fields: std::collections::BTreeMap<String, Box<RawValue>> =
@@ -234,6 +230,13 @@ fn decide_pluralkit(
         }),
         deadline: pluralkit.enqueue_deadline,
     })
+}
+
+/// Parses the body the way the processor will, so nothing is acknowledged
+/// that cannot be decoded later: serde_json refuses nesting deeper than 128
+/// levels and numbers out of range, which skipping or raw parsing would let by.
+fn parse_json_within_limits(body: &[u8]) -> Result<Value, Rejection> {
+    serde_json::from_slice(body).map_err(|_| Rejection::InvalidJson)
 }
 
 fn base_attributes(source: Source, event_type: &str) -> Vec<MessageAttribute> {

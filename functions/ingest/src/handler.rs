@@ -24,6 +24,16 @@ impl<Q: EventQueue> Ingest<Q> {
         }
     }
 
+    /// The whole per-request path from the raw Lambda event, as the runtime
+    /// delivers it: a body flagged base64 that is not base64 gets its 400 here.
+    pub async fn handle_event(&self, mut event: LambdaRequest) -> Response<Body> {
+        if let Some(rejection) = screen_raw_event(&mut event) {
+            let request: Request = event.into();
+            return answer_screened(&request, rejection);
+        }
+        self.handle(event.into()).await
+    }
+
     pub fn queue(&self) -> &Q {
         &self.queue
     }
@@ -110,27 +120,56 @@ fn acknowledge(status: u16) -> Response<Body> {
     response
 }
 
-/// `lambda_http` panics on a body flagged `isBase64Encoded` that is not base64.
-/// Such a request is answered 400 here before `lambda_http` converts it.
-pub(crate) fn clear_invalid_base64(request: &mut LambdaRequest) -> bool {
+/// What `lambda_http`'s conversion would hide or choke on, checked on the raw
+/// event first: a body flagged `isBase64Encoded` that is not base64 (the
+/// conversion panics on it), and a signature header sent twice to a REST API or
+/// ALB (the conversion keeps only one of the values).
+pub(crate) fn screen_raw_event(request: &mut LambdaRequest) -> Option<Rejection> {
     use base64::Engine;
-    let (encoded, body) = match request {
-        LambdaRequest::ApiGatewayV2(r) => (&mut r.is_base64_encoded, &mut r.body),
-        LambdaRequest::ApiGatewayV1(r) => (&mut r.is_base64_encoded, &mut r.body),
-        LambdaRequest::Alb(r) => (&mut r.is_base64_encoded, &mut r.body),
-        _ => return false,
+    use switchboard::discord::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    let (encoded, body, multi_value_headers) = match request {
+        LambdaRequest::ApiGatewayV2(r) => (&mut r.is_base64_encoded, &mut r.body, None),
+        LambdaRequest::ApiGatewayV1(r) => (
+            &mut r.is_base64_encoded,
+            &mut r.body,
+            Some(&r.multi_value_headers),
+        ),
+        LambdaRequest::Alb(r) => (
+            &mut r.is_base64_encoded,
+            &mut r.body,
+            Some(&r.multi_value_headers),
+        ),
+        _ => return None,
     };
-    let invalid = *encoded
+    let invalid_base64 = *encoded
         && body.as_deref().is_some_and(|text| {
             base64::engine::general_purpose::STANDARD
                 .decode(text)
                 .is_err()
         });
-    if invalid {
+    if invalid_base64 {
         *encoded = false;
         *body = None;
+        return Some(Rejection::InvalidBase64);
     }
-    invalid
+    let headers = multi_value_headers?;
+    if headers.get_all(SIGNATURE_HEADER).iter().count() > 1 {
+        return Some(Rejection::DuplicateSignature);
+    }
+    if headers.get_all(TIMESTAMP_HEADER).iter().count() > 1 {
+        return Some(Rejection::DuplicateTimestamp);
+    }
+    None
+}
+
+fn answer_screened(request: &Request, rejection: Rejection) -> Response<Body> {
+    tracing::info!(
+        route = request.uri().path(),
+        outcome = rejection.as_str(),
+        status = rejection.status(),
+        "request"
+    );
+    reject(rejection)
 }
 
 /// Runs the function on the Lambda runtime.
@@ -140,21 +179,17 @@ pub async fn run<Q: EventQueue + 'static>(ingest: Ingest<Q>) -> Result<(), Error
         let ingest = Arc::clone(&ingest);
         async move { Ok::<_, Error>(ingest.handle(request).await) }
     }));
-    let mut bad_base64 = lambda_http::Adapter::from(service_fn(|request: Request| async move {
-        let rejection = Rejection::InvalidBase64;
-        tracing::info!(
-            route = request.uri().path(),
-            outcome = rejection.as_str(),
-            status = rejection.status(),
-            "request"
-        );
-        Ok::<_, Error>(reject(rejection))
-    }));
+    // Both branches go through `lambda_http`'s adapter, which shapes the
+    // response for the event's origin (HTTP API, REST API, ALB).
+    let screened = |rejection: Rejection| {
+        lambda_http::Adapter::from(service_fn(move |request: Request| async move {
+            Ok::<_, Error>(answer_screened(&request, rejection))
+        }))
+    };
     lambda_http::lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
-        if clear_invalid_base64(&mut event.payload) {
-            bad_base64.call(event)
-        } else {
-            handler.call(event)
+        match screen_raw_event(&mut event.payload) {
+            Some(rejection) => screened(rejection).call(event),
+            None => handler.call(event),
         }
     }))
     .await

@@ -121,15 +121,19 @@ fn parse_unix_seconds(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
-/// Verifies one request's signature: `signature_hex` must be exactly 128 hex
-/// characters and some configured key must verify `timestamp || body` with
-/// `verify_strict`. Any malformed input is a rejection, never a panic.
+/// Verifies one request's signature: `signature_hex` must be exactly 128
+/// lowercase hex characters (as Discord sends it) and some configured key must
+/// verify `timestamp || body` with `verify_strict`. Any malformed input is a
+/// rejection, never a panic.
 pub fn verify_discord_signature(
     keys: &DiscordPublicKeys,
     signature_hex: &str,
     timestamp: &str,
     body: &[u8],
 ) -> Result<(), Rejection> {
+    if signature_hex.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(Rejection::MalformedSignature);
+    }
     let mut signature_bytes = [0u8; 64];
     hex::decode_to_slice(signature_hex, &mut signature_bytes)
         .map_err(|_| Rejection::MalformedSignature)?;
@@ -214,7 +218,8 @@ mod tests {
         let upper = sig.to_uppercase();
         assert_eq!(
             verify_discord_signature(&keys_of(&[&key]), &upper, &ts, BODY),
-            Ok(())
+            Err(Rejection::MalformedSignature),
+            "strict: Discord sends lowercase hex"
         );
     }
 

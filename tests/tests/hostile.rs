@@ -1,0 +1,568 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! A table of generated hostile requests through the real ingest handler, with
+//! a real SQS server behind it. Each case expects its exact status; none may be
+//! queued and none may panic. A valid control event at the end proves that the
+//! queue was listening all along.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use chrono::Utc;
+use ed25519_dalek::SigningKey;
+use ingest::Ingest;
+use serde_json::{json, Value};
+use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
+use switchboard::discord::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::Config;
+use switchboard_tests::{create_queues, drain_view, sdk_config, sqs_client, MotoServer};
+
+const TOKEN: &str = "aG9zdGlsZS10b2tlbi1ob3N0aWxlLXRva2VuLWhvc3RpbGUtdG9rZW4taG9zdGlsZS0";
+const EVENT: &str = r#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1","user_id":"2","sku_id":"3"}}}"#;
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[77; 32])
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    HttpApi,
+    Rest,
+}
+
+struct Case {
+    class: &'static str,
+    shape: Shape,
+    method: &'static str,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    /// Sent as this raw `body` with `isBase64Encoded: true`, bypassing encoding.
+    raw_base64: Option<String>,
+    expected: u16,
+}
+
+impl Case {
+    fn new(
+        class: &'static str,
+        path: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        expected: u16,
+    ) -> Self {
+        Self {
+            class,
+            shape: Shape::HttpApi,
+            method: "POST",
+            path: path.into(),
+            headers,
+            body,
+            raw_base64: None,
+            expected,
+        }
+    }
+
+    fn event(&self) -> Value {
+        let (body, encoded) = match (&self.raw_base64, std::str::from_utf8(&self.body)) {
+            (Some(raw), _) => (raw.clone(), true),
+            (None, Ok(text)) => (text.to_owned(), false),
+            (None, Err(_)) => (
+                base64::engine::general_purpose::STANDARD.encode(&self.body),
+                true,
+            ),
+        };
+        match self.shape {
+            Shape::HttpApi => {
+                // HTTP APIs join repeated headers with commas.
+                let mut headers: BTreeMap<String, String> = BTreeMap::new();
+                for (name, value) in &self.headers {
+                    headers
+                        .entry(name.clone())
+                        .and_modify(|v| *v = format!("{v},{value}"))
+                        .or_insert(value.clone());
+                }
+                json!({
+                    "version": "2.0", "routeKey": "$default", "rawPath": self.path, "rawQueryString": "",
+                    "headers": headers,
+                    "requestContext": {
+                        "accountId": "1", "apiId": "api", "domainName": "api.example", "domainPrefix": "api",
+                        "http": {"method": self.method, "path": self.path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
+                        "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0
+                    },
+                    "body": body, "isBase64Encoded": encoded
+                })
+            }
+            Shape::Rest => {
+                let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for (name, value) in &self.headers {
+                    multi.entry(name.clone()).or_default().push(value.clone());
+                }
+                let single: BTreeMap<String, String> = multi
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.last().cloned().unwrap_or_default()))
+                    .collect();
+                json!({
+                    "resource": self.path, "path": self.path, "httpMethod": self.method,
+                    "headers": single, "multiValueHeaders": multi,
+                    "queryStringParameters": null, "multiValueQueryStringParameters": null,
+                    "pathParameters": null, "stageVariables": null,
+                    "requestContext": {"accountId": "1", "resourceId": "r", "stage": "prod", "requestId": "r",
+                        "identity": {"sourceIp": "192.0.2.1"}, "resourcePath": self.path, "httpMethod": self.method, "apiId": "api"},
+                    "body": body, "isBase64Encoded": encoded
+                })
+            }
+        }
+    }
+}
+
+fn signed(body: &[u8], timestamp: &str, key: &SigningKey) -> Vec<(String, String)> {
+    vec![
+        (
+            "x-signature-ed25519".into(),
+            sign_discord_request(key, timestamp, body),
+        ),
+        ("x-signature-timestamp".into(), timestamp.into()),
+    ]
+}
+
+fn now() -> String {
+    Utc::now().timestamp().to_string()
+}
+
+fn pk(body: Value) -> Vec<u8> {
+    body.to_string().into_bytes()
+}
+
+fn corpus() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let ts = now();
+    let good = signed(EVENT.as_bytes(), &ts, &key());
+    let good_sig = good[0].1.clone();
+    let with_sig = |sig: String| {
+        vec![
+            ("x-signature-ed25519".to_string(), sig),
+            ("x-signature-timestamp".to_string(), ts.clone()),
+        ]
+    };
+
+    // Signature and body.
+    let sig_bytes = hex::decode(&good_sig).unwrap();
+    for i in 0..64 {
+        let mut flipped = sig_bytes.clone();
+        flipped[i] ^= 1 << (i % 8);
+        cases.push(Case::new(
+            "signature bit flip",
+            "/discord",
+            with_sig(hex::encode(flipped)),
+            EVENT.into(),
+            401,
+        ));
+    }
+    for i in 0..ts.len() {
+        for bit in [0u8, 3] {
+            let mut flipped = ts.clone().into_bytes();
+            flipped[i] ^= 1 << bit;
+            let flipped = String::from_utf8_lossy(&flipped).into_owned();
+            let headers = vec![
+                ("x-signature-ed25519".into(), good_sig.clone()),
+                ("x-signature-timestamp".into(), flipped),
+            ];
+            cases.push(Case::new(
+                "timestamp bit flip",
+                "/discord",
+                headers,
+                EVENT.into(),
+                401,
+            ));
+        }
+    }
+    for i in 0..40 {
+        let mut body = EVENT.as_bytes().to_vec();
+        let position = i * (body.len() - 1) / 39;
+        body[position] ^= 1 << (i % 8);
+        cases.push(Case::new(
+            "body bit flip",
+            "/discord",
+            good.clone(),
+            body,
+            401,
+        ));
+    }
+    for seed in 1..=5u8 {
+        let wrong = signed(EVENT.as_bytes(), &ts, &SigningKey::from_bytes(&[seed; 32]));
+        cases.push(Case::new("wrong key", "/discord", wrong, EVENT.into(), 401));
+        let other_body = format!(r#"{{"version":1,"type":1,"event":{{"type":"OTHER_{seed}"}}}}"#);
+        let for_other = signed(other_body.as_bytes(), &ts, &key());
+        cases.push(Case::new(
+            "signature for another body",
+            "/discord",
+            for_other,
+            EVENT.into(),
+            401,
+        ));
+    }
+
+    // Malformed hex.
+    let mut mixed = good_sig.clone().into_bytes();
+    for (i, byte) in mixed.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            byte.make_ascii_uppercase();
+        }
+    }
+    let malformed = [
+        good_sig[..127].to_string(),
+        format!("{good_sig}a"),
+        good_sig[..126].to_string(),
+        format!("{}0g", &good_sig[..126]),
+        String::from_utf8(mixed).unwrap(),
+        good_sig.to_uppercase(),
+        String::new(),
+        format!("{}é", &good_sig[..126]),
+        format!("{}ab", "é".repeat(63)),
+        format!(" {}", &good_sig[..127]),
+        "0".repeat(1024),
+    ];
+    for sig in malformed {
+        cases.push(Case::new(
+            "malformed hex",
+            "/discord",
+            with_sig(sig),
+            EVENT.into(),
+            401,
+        ));
+    }
+
+    // Headers.
+    let only_ts = vec![("x-signature-timestamp".to_string(), ts.clone())];
+    let only_sig = vec![("x-signature-ed25519".to_string(), good_sig.clone())];
+    cases.push(Case::new(
+        "missing header",
+        "/discord",
+        only_ts,
+        EVENT.into(),
+        401,
+    ));
+    cases.push(Case::new(
+        "missing header",
+        "/discord",
+        only_sig,
+        EVENT.into(),
+        401,
+    ));
+    cases.push(Case::new(
+        "missing header",
+        "/discord",
+        vec![],
+        EVENT.into(),
+        401,
+    ));
+    for (shape, name) in [
+        (Shape::Rest, "x-signature-ed25519"),
+        (Shape::Rest, "x-signature-timestamp"),
+        (Shape::HttpApi, "x-signature-ed25519"),
+        (Shape::HttpApi, "x-signature-timestamp"),
+    ] {
+        let mut headers = good.clone();
+        let value = headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        headers.push((name.to_string(), value));
+        let mut case = Case::new("duplicated header", "/discord", headers, EVENT.into(), 401);
+        case.shape = shape;
+        cases.push(case);
+    }
+
+    // Timestamps, each correctly signed.
+    let now_secs = Utc::now().timestamp();
+    // The exact edges are unit-tested with a fixed clock; here the clock moves.
+    for stamp in [
+        now_secs - 960,
+        now_secs - 86_400,
+        0,
+        now_secs + 120,
+        now_secs + 86_400,
+    ] {
+        let stamp = stamp.to_string();
+        cases.push(Case::new(
+            "timestamp outside window",
+            "/discord",
+            signed(EVENT.as_bytes(), &stamp, &key()),
+            EVENT.into(),
+            401,
+        ));
+    }
+    for stamp in [
+        "abc",
+        "1.5e9",
+        "-1700000000",
+        "",
+        " 1700000000",
+        "1700000000 ",
+        "+1700000000",
+        "１７００",
+    ] {
+        cases.push(Case::new(
+            "timestamp not a number",
+            "/discord",
+            signed(EVENT.as_bytes(), stamp, &key()),
+            EVENT.into(),
+            401,
+        ));
+    }
+
+    // Bodies.
+    let oversized = vec![b' '; 64 * 1024 + 1];
+    cases.push(Case::new(
+        "oversized body",
+        "/discord",
+        signed(&oversized, &ts, &key()),
+        oversized.clone(),
+        413,
+    ));
+    cases.push(Case::new(
+        "oversized body",
+        "/pluralkit",
+        vec![],
+        oversized,
+        413,
+    ));
+    let invalid_utf8 = b"{\"version\":1,\"type\":1,\"event\":{\"type\":\"\xff\xfe\"}}".to_vec();
+    cases.push(Case::new(
+        "invalid utf-8",
+        "/discord",
+        signed(&invalid_utf8, &ts, &key()),
+        invalid_utf8.clone(),
+        400,
+    ));
+    cases.push(Case::new(
+        "invalid utf-8",
+        "/pluralkit",
+        vec![],
+        invalid_utf8,
+        400,
+    ));
+    for path in ["/discord", "/pluralkit"] {
+        for raw in ["!!!not base64!!!", "YWJj=", "%%%%"] {
+            let mut case = Case::new("invalid base64", path, good.clone(), vec![], 400);
+            case.raw_base64 = Some(raw.into());
+            cases.push(case);
+        }
+    }
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let deep_event = format!(r#"{{"version":1,"type":1,"event":{{"type":"X","data":{deep}}}}}"#);
+    let deep_pk = pk(json!({"type": "CREATE_MEMBER", "signing_token": TOKEN, "system_id": "s"}));
+    let deep_pk = format!(
+        "{},\"data\":{deep}}}",
+        String::from_utf8_lossy(&deep_pk[..deep_pk.len() - 1])
+    );
+    let huge_pk =
+        format!(r#"{{"type":"CREATE_MEMBER","signing_token":"{TOKEN}","data":{{"n":1e400}}}}"#);
+    let not_json = [
+        ("not json", "hello".to_string()),
+        ("not json", "{\"version\":1,".to_string()),
+        ("not json", "[1,2,3]".to_string()),
+        ("deeply nested json", deep_event.clone()),
+        (
+            "huge number",
+            r#"{"version":1,"type":1e400,"event":{"type":"X"}}"#.to_string(),
+        ),
+        (
+            "huge number",
+            r#"{"version":1,"type":123456789012345678901234567890,"event":{"type":"X"}}"#
+                .to_string(),
+        ),
+        ("empty body", String::new()),
+    ];
+    for (class, body) in &not_json {
+        cases.push(Case::new(
+            class,
+            "/discord",
+            signed(body.as_bytes(), &ts, &key()),
+            body.clone().into_bytes(),
+            400,
+        ));
+    }
+    cases.push(Case::new("empty body", "/discord", vec![], vec![], 401));
+    cases.push(Case::new(
+        "huge number",
+        "/discord",
+        signed(
+            b"{\"version\":1,\"type\":1,\"event\":{\"type\":\"X\",\"data\":{\"n\":-1e999}}}",
+            &ts,
+            &key(),
+        ),
+        b"{\"version\":1,\"type\":1,\"event\":{\"type\":\"X\",\"data\":{\"n\":-1e999}}}".to_vec(),
+        400,
+    ));
+    for (class, body) in [
+        ("not json", "hello".to_string()),
+        ("deeply nested json", deep),
+        ("deeply nested json", deep_pk),
+        ("huge number", huge_pk),
+        ("empty body", String::new()),
+    ] {
+        cases.push(Case::new(
+            class,
+            "/pluralkit",
+            vec![],
+            body.into_bytes(),
+            400,
+        ));
+    }
+
+    // Routing.
+    for path in ["/discord", "/pluralkit"] {
+        for method in ["GET", "PUT", "DELETE", "PATCH"] {
+            let mut case = Case::new("wrong method", path, good.clone(), EVENT.into(), 405);
+            case.method = method;
+            cases.push(case);
+        }
+    }
+    for path in [
+        "/",
+        "/discordx",
+        "/a/b/discord",
+        "/pluralkit/extra/x",
+        "/DISCORD",
+        "/webhook",
+    ] {
+        cases.push(Case::new(
+            "wrong path",
+            path,
+            good.clone(),
+            EVENT.into(),
+            404,
+        ));
+    }
+
+    // PluralKit tokens, on a PING and on a real event type.
+    for event_type in ["PING", "CREATE_MEMBER"] {
+        let body = |token: Value| {
+            pk(
+                json!({"type": event_type, "signing_token": token, "system_id": "s", "id": "m", "data": {"name": "x"}}),
+            )
+        };
+        for position in [0, 1, 31, 62, 63] {
+            let mut chars: Vec<char> = TOKEN.chars().collect();
+            chars[position] = if chars[position] == 'A' { 'B' } else { 'A' };
+            let off_by_one: String = chars.into_iter().collect();
+            cases.push(Case::new(
+                "token off by one",
+                "/pluralkit",
+                vec![],
+                body(json!(off_by_one)),
+                401,
+            ));
+        }
+        for token in [
+            &TOKEN[..63],
+            &TOKEN[1..],
+            &format!("{TOKEN}A"),
+            &format!("A{TOKEN}"),
+            "",
+        ] {
+            cases.push(Case::new(
+                "token of another length",
+                "/pluralkit",
+                vec![],
+                body(json!(token)),
+                401,
+            ));
+        }
+        for field in ["token", "signingToken", "SIGNING_TOKEN", "signing-token"] {
+            let wrong_field = pk(json!({"type": event_type, field: TOKEN, "system_id": "s"}));
+            cases.push(Case::new(
+                "token in wrong field",
+                "/pluralkit",
+                vec![],
+                wrong_field,
+                401,
+            ));
+        }
+        for token in [
+            Value::Null,
+            json!(1),
+            json!([TOKEN]),
+            json!({"value": TOKEN}),
+            json!(true),
+        ] {
+            cases.push(Case::new(
+                "token null or not a string",
+                "/pluralkit",
+                vec![],
+                body(token),
+                401,
+            ));
+        }
+        let absent = pk(json!({"type": event_type, "system_id": "s"}));
+        cases.push(Case::new("token absent", "/pluralkit", vec![], absent, 401));
+    }
+    cases
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
+    let server = MotoServer::start();
+    let client = sqs_client(&server.endpoint());
+    let queues = create_queues(&client, "hostile", 5, 30).await;
+    let public_key = hex::encode(key().verifying_key().to_bytes());
+    let config = Config::from_lookup(|name| match name {
+        QUEUE_URL => Some(queues.queue_url.clone()),
+        DISCORD_PUBLIC_KEY => Some(public_key.clone()),
+        PLURALKIT_SIGNING_TOKEN => Some(TOKEN.into()),
+        _ => None,
+    })
+    .unwrap();
+    let sdk = sdk_config(&server.endpoint()).await;
+    let ingest = Ingest::new(
+        config,
+        SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),
+    );
+
+    let cases = corpus();
+    assert!(cases.len() >= 200, "only {} cases", cases.len());
+    let mut table: BTreeMap<(&str, u16), usize> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for case in &cases {
+        let event: lambda_http::request::LambdaRequest =
+            serde_json::from_value(case.event()).unwrap();
+        let status = ingest.handle_event(event).await.status().as_u16();
+        *table.entry((case.class, status)).or_default() += 1;
+        if status != case.expected {
+            wrong.push(format!(
+                "{} {} {} -> {status}, expected {}",
+                case.class, case.method, case.path, case.expected
+            ));
+        }
+    }
+
+    println!("\n{:<28} {:>5} {:>6}", "case class", "count", "status");
+    for ((class, status), count) in &table {
+        println!("{class:<28} {count:>5} {status:>6}");
+    }
+    println!("{:<28} {:>5}", "total", cases.len());
+    assert!(
+        wrong.is_empty(),
+        "{} case(s) got the wrong status:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(
+        drain_view(&client, &queues.queue_url).await.is_empty(),
+        "a hostile request was queued"
+    );
+
+    // The control: the same queue takes a valid event.
+    let control = Case::new(
+        "control",
+        "/discord",
+        signed(EVENT.as_bytes(), &now(), &key()),
+        EVENT.into(),
+        204,
+    );
+    let event = serde_json::from_value(control.event()).unwrap();
+    assert_eq!(ingest.handle_event(event).await.status().as_u16(), 204);
+    assert_eq!(drain_view(&client, &queues.queue_url).await.len(), 1);
+}
