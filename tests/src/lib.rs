@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::types::QueueAttributeName;
 
+pub mod proxy;
+
 pub const REGION: &str = "us-east-1";
 
 /// The repository root.
@@ -184,7 +186,7 @@ pub async fn drain_view(
 ) -> Vec<aws_sdk_sqs::types::Message> {
     let mut all = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         let batch = client
             .receive_message()
             .queue_url(queue_url)

@@ -116,6 +116,13 @@ async fn failures_reappear_and_poison_ends_in_the_dlq() {
     }
 
     let handled = handler.handled.lock().unwrap().clone();
+    let attempts = handler.attempts.lock().unwrap().clone();
+    let retried: Vec<_> = attempts.values().filter(|count| **count > 1).collect();
+    assert_eq!(
+        retried,
+        [&2, &2, &2],
+        "only the three records that failed were delivered again"
+    );
     let dlq = drain_view(&client, &queues.dlq_url).await;
     let left = drain_view(&client, &queues.queue_url).await;
     eprintln!(

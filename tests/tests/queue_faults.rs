@@ -1,0 +1,176 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Queue faults against the real local SQS server: the endpoint going away in
+//! the middle of a stream, and an endpoint that never answers.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ed25519_dalek::SigningKey;
+use ingest::Ingest;
+use serde_json::{json, Value};
+use switchboard::config::*;
+use switchboard::discord::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::Config;
+use switchboard_tests::proxy::{black_hole, TcpProxy};
+use switchboard_tests::{create_queues, drain_view, free_port, sdk_config, sqs_client, MotoServer};
+
+const TOKEN: &str = "ZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZm";
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[33; 32])
+}
+
+fn config(queue_url: &str, deadline_ms: Option<&str>) -> Config {
+    let public_key = hex::encode(key().verifying_key().to_bytes());
+    Config::from_lookup(|name| match name {
+        QUEUE_URL => Some(queue_url.to_owned()),
+        DISCORD_PUBLIC_KEY => Some(public_key.clone()),
+        PLURALKIT_SIGNING_TOKEN => Some(TOKEN.to_owned()),
+        DISCORD_ENQUEUE_DEADLINE_MS | PLURALKIT_ENQUEUE_DEADLINE_MS => {
+            deadline_ms.map(str::to_owned)
+        }
+        _ => None,
+    })
+    .unwrap()
+}
+
+fn request(path: &str, headers: Value, body: &str) -> lambda_http::Request {
+    let event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": headers,
+        "requestContext": {"accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0},
+        "body": body, "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// Event `n` of the stream: even numbers from Discord, odd from PluralKit,
+/// each carrying `evt-n` as its id.
+fn event(n: usize) -> lambda_http::Request {
+    let id = format!("evt-{n}");
+    if n % 2 == 0 {
+        let body = json!({"version": 1, "application_id": "1", "type": 1,
+            "event": {"type": "ENTITLEMENT_CREATE", "timestamp": "2024-10-18T18:41:21.109604", "data": {"id": id}}})
+        .to_string();
+        let ts = Utc::now().timestamp().to_string();
+        let sig = sign_discord_request(&key(), &ts, body.as_bytes());
+        request(
+            "/discord",
+            json!({"x-signature-ed25519": sig, "x-signature-timestamp": ts}),
+            &body,
+        )
+    } else {
+        let body = json!({"type": "UPDATE_MEMBER", "signing_token": TOKEN, "system_id": "s", "id": id, "data": {"name": "x"}});
+        request("/pluralkit", json!({}), &body.to_string())
+    }
+}
+
+fn event_id(envelope: &str) -> String {
+    let envelope: Value = serde_json::from_str(envelope).unwrap();
+    let payload = &envelope["payload"];
+    payload["event"]["data"]["id"]
+        .as_str()
+        .or(payload["id"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_mid_stream_loses_no_acknowledged_event() {
+    let server = MotoServer::start();
+    let mut proxy = TcpProxy::start(free_port(), server.port).await;
+    let direct = sqs_client(&server.endpoint());
+    let queues = create_queues(&direct, "faults-stream", 5, 30).await;
+    let sdk = sdk_config(&proxy.endpoint()).await;
+    // Short deadlines keep the outage quick; the defaults are tested elsewhere.
+    let ingest = Ingest::new(
+        config(&queues.queue_url, Some("300")),
+        SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),
+    );
+
+    const TOTAL: usize = 500;
+    let (stop_at, resume_at) = (250, 300);
+    let mut acked = HashSet::new();
+    let (mut unavailable, mut other) = (0, Vec::new());
+    for n in 0..TOTAL {
+        if n == stop_at {
+            proxy.stop().await;
+        }
+        if n == resume_at {
+            proxy.resume().await;
+        }
+        let status = ingest.handle(event(n)).await.status().as_u16();
+        match status {
+            200 | 204 => {
+                acked.insert(format!("evt-{n}"));
+            }
+            503 => unavailable += 1,
+            status => other.push((n, status)),
+        }
+    }
+
+    let queued: Vec<String> = drain_view(&direct, &queues.queue_url)
+        .await
+        .iter()
+        .map(|m| event_id(m.body().unwrap()))
+        .collect();
+    let queued_set: HashSet<String> = queued.iter().cloned().collect();
+    let lost: Vec<_> = acked.difference(&queued_set).collect();
+    println!(
+        "stream of {TOTAL}: acked {}, 503 {unavailable}, queued {} ({} distinct), lost {}",
+        acked.len(),
+        queued.len(),
+        queued_set.len(),
+        lost.len()
+    );
+    assert!(other.is_empty(), "every answer is 2xx or 503: {other:?}");
+    assert!(lost.is_empty(), "acknowledged but not queued: {lost:?}");
+    assert_eq!(acked.len(), queued.len(), "count acked == count queued");
+    assert!(
+        unavailable >= resume_at - stop_at - 2,
+        "the outage was felt: {unavailable} 503s"
+    );
+    assert!(
+        acked.len() >= TOTAL - (resume_at - stop_at),
+        "the stream recovered after the outage"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
+    let (port, _hole) = black_hole().await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let queue_url = format!("{endpoint}/123456789012/never");
+    let sdk = sdk_config(&endpoint).await;
+    let ingest = Ingest::new(
+        config(&queue_url, None),
+        SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.clone()),
+    );
+
+    let mut timings = Vec::new();
+    for n in (0..10).step_by(2) {
+        let started = Instant::now();
+        let status = ingest.handle(event(n)).await.status().as_u16();
+        let elapsed = started.elapsed();
+        assert_eq!(status, 503);
+        assert!(
+            elapsed < Duration::from_millis(2_500),
+            "Discord answered after {elapsed:?}"
+        );
+        timings.push(elapsed.as_millis());
+    }
+    let started = Instant::now();
+    assert_eq!(ingest.handle(event(1)).await.status().as_u16(), 503);
+    let pluralkit = started.elapsed();
+    assert!(
+        pluralkit < Duration::from_millis(8_500),
+        "PluralKit answered after {pluralkit:?}"
+    );
+    println!(
+        "never-answering endpoint: Discord 503 after {timings:?} ms, PluralKit after {} ms",
+        pluralkit.as_millis()
+    );
+}

@@ -1,0 +1,211 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The SAM template keeps its promises: least privilege, SSE, redrive,
+//! partial batch failures, a long enough visibility timeout, a DLQ alarm and a
+//! secret token parameter. (YAML tags such as `!GetAtt` are read as their
+//! plain argument: `!GetAtt EventsQueue.Arn` is `"EventsQueue.Arn"`.)
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn load(text: &str) -> Yaml {
+    YamlLoader::load_from_str(text).unwrap().remove(0)
+}
+
+fn template_text() -> String {
+    std::fs::read_to_string(switchboard_tests::repo_root().join("template.yaml")).unwrap()
+}
+
+fn as_list(value: &Yaml) -> Vec<&Yaml> {
+    match value {
+        Yaml::Array(items) => items.iter().collect(),
+        Yaml::BadValue => vec![],
+        other => vec![other],
+    }
+}
+
+fn text(value: &Yaml) -> String {
+    match value {
+        Yaml::String(s) => s.clone(),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Every broken promise, in words.
+fn violations(doc: &Yaml) -> Vec<String> {
+    let mut found = Vec::new();
+    let resources = doc["Resources"].as_hash().cloned().unwrap_or_default();
+    let resource = |name: &str| &doc["Resources"][name];
+
+    for (name, body) in &resources {
+        let name = text(name);
+        let kind = text(&body["Type"]);
+        if kind == "AWS::Serverless::Function" && !body["Properties"]["Policies"].is_badvalue() {
+            found.push(format!(
+                "{name}: uses SAM policies (they carry wildcards); give it an explicit role"
+            ));
+        }
+        if kind == "AWS::IAM::Role" {
+            for policy in as_list(&body["Properties"]["Policies"]) {
+                for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+                    for action in as_list(&statement["Action"]) {
+                        if text(action).contains('*') {
+                            found.push(format!("{name}: wildcard action {}", text(action)));
+                        }
+                    }
+                    for target in as_list(&statement["Resource"]) {
+                        if text(target).contains('*') {
+                            found.push(format!("{name}: wildcard resource {}", text(target)));
+                        }
+                    }
+                }
+            }
+            if !body["Properties"]["ManagedPolicyArns"].is_badvalue() {
+                found.push(format!("{name}: managed policies are not least privilege"));
+            }
+        }
+    }
+
+    // Ingest may only send, and only to its own queue.
+    if text(&resource("IngestFunction")["Properties"]["Role"]) != "IngestRole.Arn" {
+        found.push("IngestFunction does not use IngestRole".into());
+    }
+    for policy in as_list(&resource("IngestRole")["Properties"]["Policies"]) {
+        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+            for action in as_list(&statement["Action"]) {
+                let action = text(action);
+                let targets: Vec<String> = as_list(&statement["Resource"])
+                    .into_iter()
+                    .map(text)
+                    .collect();
+                let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
+                    || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"]);
+                if !allowed {
+                    found.push(format!("IngestRole allows {action} on {targets:?}"));
+                }
+            }
+        }
+    }
+
+    for queue in ["EventsQueue", "EventsDeadLetterQueue"] {
+        let properties = &resource(queue)["Properties"];
+        let sse = properties["SqsManagedSseEnabled"].as_bool() == Some(true)
+            || !properties["KmsMasterKeyId"].is_badvalue();
+        if !sse {
+            found.push(format!("{queue}: no SSE"));
+        }
+    }
+    let redrive = &resource("EventsQueue")["Properties"]["RedrivePolicy"];
+    if text(&redrive["deadLetterTargetArn"]) != "EventsDeadLetterQueue.Arn"
+        || redrive["maxReceiveCount"].as_i64() != Some(5)
+    {
+        found.push(format!(
+            "EventsQueue: redrive is not to the DLQ after 5 receives: {redrive:?}"
+        ));
+    }
+    if resource("EventsDeadLetterQueue")["Properties"]["MessageRetentionPeriod"].as_i64()
+        != Some(14 * 24 * 3600)
+    {
+        found.push("EventsDeadLetterQueue: retention is not 14 days".into());
+    }
+
+    let processor = &resource("ProcessorFunction")["Properties"];
+    let sqs_event = &processor["Events"]["Queue"]["Properties"];
+    if !as_list(&sqs_event["FunctionResponseTypes"])
+        .iter()
+        .any(|t| text(t) == "ReportBatchItemFailures")
+    {
+        found.push("processor: no ReportBatchItemFailures".into());
+    }
+    for setting in [
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "ScalingConfig",
+    ] {
+        if sqs_event[setting].is_badvalue() {
+            found.push(format!("processor: no {setting}"));
+        }
+    }
+    let timeout = processor["Timeout"].as_i64().unwrap_or(i64::MAX);
+    let visibility = resource("EventsQueue")["Properties"]["VisibilityTimeout"]
+        .as_i64()
+        .unwrap_or(0);
+    if visibility < 6 * timeout {
+        found.push(format!(
+            "visibility timeout {visibility} < 6 x processor timeout {timeout}"
+        ));
+    }
+
+    let alarm_on_dlq = resources.values().any(|body| {
+        text(&body["Type"]) == "AWS::CloudWatch::Alarm"
+            && as_list(&body["Properties"]["Dimensions"])
+                .iter()
+                .any(|d| text(&d["Value"]) == "EventsDeadLetterQueue.QueueName")
+            && body["Properties"]["Threshold"].as_i64() == Some(0)
+            && text(&body["Properties"]["ComparisonOperator"]) == "GreaterThanThreshold"
+    });
+    if !alarm_on_dlq {
+        found.push("no alarm on DLQ depth > 0".into());
+    }
+    if doc["Parameters"]["PluralKitSigningTokens"]["NoEcho"].as_bool() != Some(true) {
+        found.push("PluralKitSigningTokens is not NoEcho".into());
+    }
+    let globals = &doc["Globals"]["Function"];
+    if text(&globals["Runtime"]) != "provided.al2023"
+        || as_list(&globals["Architectures"])
+            .iter()
+            .map(|a| text(a))
+            .collect::<Vec<_>>()
+            != ["arm64"]
+    {
+        found.push("functions are not provided.al2023 on arm64".into());
+    }
+    for function in ["IngestFunction", "ProcessorFunction"] {
+        if text(&resource(function)["Metadata"]["BuildMethod"]) != "rust-cargolambda" {
+            found.push(format!("{function}: not built with rust-cargolambda"));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_template_keeps_its_promises() {
+    let found = violations(&load(&template_text()));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_checks_catch_broken_templates() {
+    let original = template_text();
+    let breakages = [
+        ("Action: sqs:SendMessage", "Action: sqs:*"),
+        (
+            "Resource: !GetAtt EventsQueue.Arn\n              - Sid: WriteItsOwnLogs",
+            "Resource: \"*\"\n              - Sid: WriteItsOwnLogs",
+        ),
+        (
+            "      SqsManagedSseEnabled: true\n      MessageRetentionPeriod: 1209600",
+            "      MessageRetentionPeriod: 1209600",
+        ),
+        ("maxReceiveCount: 5", "maxReceiveCount: 50"),
+        ("              - ReportBatchItemFailures\n", ""),
+        ("VisibilityTimeout: 180", "VisibilityTimeout: 60"),
+        ("Threshold: 0", "Threshold: 10"),
+        ("    NoEcho: true\n", ""),
+        (
+            "Action: sqs:SendMessage",
+            "Action: [sqs:SendMessage, sqs:DeleteMessage]",
+        ),
+    ];
+    for (from, to) in breakages {
+        assert!(
+            original.contains(from),
+            "the template no longer contains {from:?}"
+        );
+        let broken = original.replacen(from, to, 1);
+        assert!(
+            !violations(&load(&broken)).is_empty(),
+            "not caught: {from:?} -> {to:?}"
+        );
+    }
+}
