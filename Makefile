@@ -20,7 +20,7 @@ PLURALKIT_EVENTS := PING UPDATE_SYSTEM UPDATE_SETTINGS CREATE_MEMBER UPDATE_MEMB
 	DELETE_ALL_SWITCHES SUCCESSFUL_IMPORT UPDATE_AUTOPROXY
 CLI := cargo run --quiet -p switchboard-cli --
 
-.PHONY: all tools run test lint build deploy send peek bench clean
+.PHONY: all tools run test lint build deploy send peek bench fuzz clean
 
 all: test
 
@@ -59,9 +59,22 @@ build: tools
 deploy: build
 	sam build && sam deploy --guided
 
+# cargo-fuzz drives libFuzzer with nightly-only rustc flags; this machine has
+# one stable toolchain, so RUSTC_BOOTSTRAP lets stable accept them.
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := $(CURDIR)/.tools/bin/cargo-fuzz
+FUZZ_SECONDS ?= 300
+
+$(CARGO_FUZZ):
+	cargo install --locked --root $(CURDIR)/.tools cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+fuzz: $(CARGO_FUZZ)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run decide --sanitizer none -- -max_total_time=$(FUZZ_SECONDS)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run models --sanitizer none -- -max_total_time=$(FUZZ_SECONDS)
+
 bench:
 	cargo bench -p switchboard
 
 clean:
 	cargo clean
-	rm -rf $(VENV) .dev
+	rm -rf $(VENV) .dev .tools fuzz/target
