@@ -51,7 +51,7 @@ fn request(path: &str, headers: Value, body: &str) -> lambda_http::Request {
 /// each carrying `evt-n` as its id.
 fn event(n: usize) -> lambda_http::Request {
     let id = format!("evt-{n}");
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let body = json!({"version": 1, "application_id": "1", "type": 1,
             "event": {"type": "ENTITLEMENT_CREATE", "timestamp": "2024-10-18T18:41:21.109604", "data": {"id": id}}})
         .to_string();
