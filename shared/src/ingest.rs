@@ -4,13 +4,16 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use crate::config::Config;
 use crate::discord::events::WEBHOOK_TYPE_PING;
 use crate::discord::verify::verify_discord_request;
 use crate::envelope::{Envelope, Source};
+use crate::json_limits::check_json_limits;
 use crate::pluralkit::verify::SIGNING_TOKEN_FIELD;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
@@ -120,6 +123,23 @@ pub fn decide(config: &Config, request: &IngestRequest<'_>, now: DateTime<Utc>) 
     decided.unwrap_or_else(reject)
 }
 
+/// What ingest needs from a Discord body, borrowed from it.
+#[derive(Deserialize)]
+struct DiscordHead<'a> {
+    #[serde(rename = "type")]
+    webhook_type: u64,
+    #[serde(borrow)]
+    application_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<DiscordEventHead<'a>>,
+}
+
+#[derive(Deserialize)]
+struct DiscordEventHead<'a> {
+    #[serde(rename = "type", borrow)]
+    event_type: Cow<'a, str>,
+}
+
 fn decide_discord(
     config: &Config,
     request: &IngestRequest<'_>,
@@ -136,23 +156,20 @@ fn decide_discord(
         request.body,
         now.timestamp(),
     )?;
-    let body = parse_json_within_limits(request.body)?;
-    let webhook_type = body
-        .get("type")
-        .and_then(Value::as_u64)
-        .ok_or(Rejection::InvalidJson)?;
-    if webhook_type == u64::from(WEBHOOK_TYPE_PING) {
+    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
+    let head: DiscordHead<'_> =
+        serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
+    if head.webhook_type == u64::from(WEBHOOK_TYPE_PING) {
         return Ok(Decision::AcknowledgePing {
             route: Route::Discord,
         });
     }
-    let event_type = body
-        .get("event")
-        .and_then(|event| event.get("type"))
-        .and_then(Value::as_str)
+    let event_type = head
+        .event
         .ok_or(Rejection::InvalidJson)?
-        .to_owned();
-    let application_id = body.get("application_id").and_then(Value::as_str);
+        .event_type
+        .into_owned();
+    let application_id = head.application_id;
     let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
     let payload =
         RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
@@ -161,7 +178,7 @@ fn decide_discord(
     if let Some(application_id) = application_id.filter(|id| !id.is_empty()) {
         attributes.push(MessageAttribute {
             name: "application_id",
-            value: application_id.to_owned(),
+            value: application_id.into_owned(),
         });
     }
     let envelope = Envelope::new(Source::Discord, event_type, now, payload);
@@ -184,7 +201,7 @@ fn decide_pluralkit(
         .pluralkit
         .as_ref()
         .ok_or(Rejection::SenderNotConfigured)?;
-    parse_json_within_limits(request.body)?;
+    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
     // Top-level keys with their values kept as raw text, so removing the token
     // leaves every other byte of every value as PluralKit sent it.
     let mut fields: std::collections::BTreeMap<String, Box<RawValue>> =
@@ -230,13 +247,6 @@ fn decide_pluralkit(
         }),
         deadline: pluralkit.enqueue_deadline,
     })
-}
-
-/// Parses the body the way the processor will, so nothing is acknowledged
-/// that cannot be decoded later: serde_json refuses nesting deeper than 128
-/// levels and numbers out of range, which skipping or raw parsing would let by.
-fn parse_json_within_limits(body: &[u8]) -> Result<Value, Rejection> {
-    serde_json::from_slice(body).map_err(|_| Rejection::InvalidJson)
 }
 
 fn base_attributes(source: Source, event_type: &str) -> Vec<MessageAttribute> {

@@ -9,6 +9,7 @@ pub mod discord;
 pub mod envelope;
 pub mod headers;
 pub mod ingest;
+pub mod json_limits;
 pub mod log_event;
 pub mod pluralkit;
 pub mod processor;

@@ -1,0 +1,202 @@
+//! The per-event work of each path, without I/O: (a) Discord ingest beside a
+//! bare `verify_strict` of the same message, (b) PluralKit ingest, (c) the
+//! processor's decode and dispatch for a 10-record batch.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ed25519_dalek::{Signature, SigningKey};
+use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
+use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
+use switchboard::pluralkit::SigningTokens;
+use switchboard::{
+    decide, process_batch, Decision, Event, EventContext, Handler, HandlerError, IngestRequest,
+    Registry,
+};
+
+const NOW: i64 = 1_700_000_000;
+const TOKEN: &str = "YmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYm";
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_default()
+}
+
+fn config(key: &SigningKey) -> Config {
+    Config {
+        queue_url: "q".into(),
+        discord: Some(DiscordConfig {
+            public_keys: DiscordPublicKeys::from_keys(vec![key.verifying_key()]),
+            replay_window: ReplayWindow::default(),
+            enqueue_deadline: Duration::from_secs(2),
+        }),
+        pluralkit: Some(PluralKitConfig {
+            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap_or_else(|_| unreachable!()),
+            enqueue_deadline: Duration::from_secs(8),
+        }),
+        max_body_bytes: 64 * 1024,
+    }
+}
+
+/// The no-op sink: what the SQS adapter would send, serialized, then dropped.
+fn sink(decision: Decision) -> usize {
+    match decision {
+        Decision::Enqueue { event, .. } => event.envelope.to_json().len(),
+        _ => 0,
+    }
+}
+
+fn discord_ingest(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let config = config(&key);
+    let body = serde_json::to_string(
+        &serde_json::from_str::<serde_json::Value>(&fixture("discord/ENTITLEMENT_CREATE.json"))
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let ts = NOW.to_string();
+    let sig = sign_discord_request(&key, &ts, body.as_bytes());
+    let headers = [
+        ("content-type", b"application/json".as_slice()),
+        ("user-agent", b"Discord-Interactions/1.0".as_slice()),
+        ("x-signature-ed25519", sig.as_bytes()),
+        ("x-signature-timestamp", ts.as_bytes()),
+    ];
+    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    let mut message = ts.as_bytes().to_vec();
+    message.extend_from_slice(body.as_bytes());
+    let signature = Signature::from_bytes(
+        &hex::decode(&sig)
+            .unwrap_or_default()
+            .try_into()
+            .unwrap_or([0; 64]),
+    );
+    let verifying_key = key.verifying_key();
+
+    let mut group = c.benchmark_group("a_discord");
+    group.bench_function("bare_verify_strict", |b| {
+        b.iter(|| {
+            verifying_key
+                .verify_strict(black_box(&message), black_box(&signature))
+                .is_ok()
+        })
+    });
+    group.bench_function("ingest_path", |b| {
+        b.iter(|| {
+            let request = IngestRequest {
+                method: "POST",
+                path: "/discord",
+                headers: &headers,
+                body: black_box(body.as_bytes()),
+            };
+            sink(decide(&config, &request, now))
+        })
+    });
+    group.finish();
+}
+
+fn pluralkit_ingest(c: &mut Criterion) {
+    let config = config(&SigningKey::from_bytes(&[9; 32]));
+    let mut value: serde_json::Value =
+        serde_json::from_str(&fixture("pluralkit/CREATE_SWITCH.json")).unwrap_or_default();
+    value["signing_token"] = TOKEN.into();
+    let body = value.to_string();
+    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    let mut group = c.benchmark_group("b_pluralkit");
+    group.bench_function("ingest_path", |b| {
+        b.iter(|| {
+            let request = IngestRequest {
+                method: "POST",
+                path: "/pluralkit",
+                headers: &[],
+                body: black_box(body.as_bytes()),
+            };
+            sink(decide(&config, &request, now))
+        })
+    });
+    group.finish();
+}
+
+struct Noop;
+
+#[async_trait]
+impl Handler for Noop {
+    async fn handle(&self, event: &Event, context: &EventContext) -> Result<(), HandlerError> {
+        black_box((event, context));
+        Ok(())
+    }
+}
+
+fn processor(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let config = config(&key);
+    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    // Ten real envelopes, as ingest made them: five Discord, five PluralKit.
+    let mut bodies = Vec::new();
+    for (i, (sender, name)) in [
+        ("discord", "ENTITLEMENT_CREATE"),
+        ("pluralkit", "CREATE_SWITCH"),
+        ("discord", "LOBBY_MESSAGE_CREATE"),
+        ("pluralkit", "UPDATE_MEMBER"),
+        ("discord", "GAME_DIRECT_MESSAGE_CREATE"),
+    ]
+    .iter()
+    .cycle()
+    .take(10)
+    .enumerate()
+    {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&fixture(&format!("{sender}/{name}.json"))).unwrap_or_default();
+        value["signing_token"] = TOKEN.into();
+        value["n"] = i.into();
+        let body = value.to_string();
+        let ts = NOW.to_string();
+        let sig = sign_discord_request(&key, &ts, body.as_bytes());
+        let headers = [
+            ("x-signature-ed25519", sig.as_bytes()),
+            ("x-signature-timestamp", ts.as_bytes()),
+        ];
+        let request = IngestRequest {
+            method: "POST",
+            path: &format!("/{sender}"),
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        if let Decision::Enqueue { event, .. } = decide(&config, &request, now) {
+            bodies.push(event.envelope.to_json());
+        }
+    }
+    assert_eq!(bodies.len(), 10);
+    let records: Vec<serde_json::Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| serde_json::json!({"messageId": format!("m{i}"), "receiptHandle": "r", "body": body, "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}}))
+        .collect();
+    let event: SqsEvent =
+        serde_json::from_value(serde_json::json!({"Records": records})).unwrap_or_default();
+    let registry = Registry::new().fallback(Noop);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|_| unreachable!());
+
+    let mut group = c.benchmark_group("c_processor");
+    group.throughput(Throughput::Elements(10));
+    group.bench_function("batch_of_10", |b| {
+        b.iter_batched(
+            || event.clone(),
+            |event| {
+                let response = runtime.block_on(process_batch(&registry, event, 8));
+                assert!(response.batch_item_failures.is_empty());
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, discord_ingest, pluralkit_ingest, processor);
+criterion_main!(benches);
