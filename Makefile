@@ -72,8 +72,17 @@ fuzz: $(CARGO_FUZZ)
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run decide --sanitizer none -- -max_total_time=$(FUZZ_SECONDS)
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run models --sanitizer none -- -max_total_time=$(FUZZ_SECONDS)
 
-bench:
-	cargo bench -p switchboard
+NODE_PEER := bench/node/node_modules/.package-lock.json
+
+$(NODE_PEER): bench/node/package.json bench/node/package-lock.json
+	cd bench/node && npm ci --no-audit --no-fund
+
+# Criterion benches, then the Runtime API harness: ingest, hello world and the
+# Node peer side by side in one run. Numbers go to BENCHMARKS.md by hand.
+bench: tools $(NODE_PEER)
+	cargo bench -p switchboard --bench paths
+	cargo build --release -p ingest -p processor -p switchboard-bench
+	target/release/runtime-bench
 
 clean:
 	cargo clean

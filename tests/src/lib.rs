@@ -63,6 +63,10 @@ impl MotoServer {
             .unwrap_or_else(|| repo_root().join(".venv/bin/moto_server"))
     }
 
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -118,16 +122,6 @@ pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
         .endpoint_url(endpoint)
         .build();
     aws_sdk_sqs::Client::from_conf(config)
-}
-
-/// The shared SDK config the functions would load from their environment.
-pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(credentials())
-        .endpoint_url(endpoint)
-        .load()
-        .await
 }
 
 pub struct Queues {

@@ -13,9 +13,9 @@ use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
 use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::SqsQueue;
+use switchboard::queue::sqs::{SqsQueue, SqsSettings};
 use switchboard::Config;
-use switchboard_tests::{create_queues, drain_view, sdk_config, sqs_client, MotoServer};
+use switchboard_tests::{create_queues, drain_view, sqs_client, MotoServer};
 
 const TOKEN: &str = "aG9zdGlsZS10b2tlbi1ob3N0aWxlLXRva2VuLWhvc3RpbGUtdG9rZW4taG9zdGlsZS0";
 const EVENT: &str = r#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1","user_id":"2","sku_id":"3"}}}"#;
@@ -515,7 +515,7 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
         _ => None,
     })
     .unwrap();
-    let sdk = sdk_config(&server.endpoint()).await;
+    let sdk = SqsSettings::local(&server.endpoint());
     let ingest = Ingest::new(
         config,
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),

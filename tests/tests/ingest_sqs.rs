@@ -11,9 +11,9 @@ use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
 use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::SqsQueue;
+use switchboard::queue::sqs::{SqsQueue, SqsSettings};
 use switchboard::Config;
-use switchboard_tests::{create_queues, drain_view, sdk_config, sqs_client, MotoServer};
+use switchboard_tests::{create_queues, drain_view, sqs_client, MotoServer};
 
 const TOKEN: &str = "aW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG8";
 
@@ -65,7 +65,7 @@ fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String
 }
 
 async fn ingest_for(server: &MotoServer, queue_url: &str) -> Ingest<SqsQueue> {
-    let sdk = sdk_config(&server.endpoint()).await;
+    let sdk = SqsSettings::local(&server.endpoint());
     Ingest::new(
         config(queue_url),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.to_owned()),

@@ -11,10 +11,10 @@ use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::*;
 use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::SqsQueue;
+use switchboard::queue::sqs::{SqsQueue, SqsSettings};
 use switchboard::Config;
 use switchboard_tests::proxy::{black_hole, TcpProxy};
-use switchboard_tests::{create_queues, drain_view, free_port, sdk_config, sqs_client, MotoServer};
+use switchboard_tests::{create_queues, drain_view, free_port, sqs_client, MotoServer};
 
 const TOKEN: &str = "ZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZm";
 
@@ -84,7 +84,7 @@ async fn an_outage_mid_stream_loses_no_acknowledged_event() {
     let mut proxy = TcpProxy::start(free_port(), server.port).await;
     let direct = sqs_client(&server.endpoint());
     let queues = create_queues(&direct, "faults-stream", 5, 30).await;
-    let sdk = sdk_config(&proxy.endpoint()).await;
+    let sdk = SqsSettings::local(&proxy.endpoint());
     // Short deadlines keep the outage quick; the defaults are tested elsewhere.
     let ingest = Ingest::new(
         config(&queues.queue_url, Some("300")),
@@ -144,7 +144,7 @@ async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
     let (port, _hole) = black_hole().await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let queue_url = format!("{endpoint}/123456789012/never");
-    let sdk = sdk_config(&endpoint).await;
+    let sdk = SqsSettings::local(&endpoint);
     let ingest = Ingest::new(
         config(&queue_url, None),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.clone()),

@@ -3,7 +3,7 @@
 
 use ingest::Ingest;
 use lambda_http::Error;
-use switchboard::queue::sqs::SqsQueue;
+use switchboard::queue::sqs::{SqsQueue, SqsSettings};
 use switchboard::Config;
 
 #[tokio::main(flavor = "current_thread")]
@@ -11,10 +11,8 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config =
         Config::from_env().inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
-    let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let queue = SqsQueue::new(
-        SqsQueue::client_for_ingest(&sdk_config),
-        config.queue_url.clone(),
-    );
+    let sqs = SqsSettings::from_env()
+        .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    let queue = SqsQueue::new(SqsQueue::client_for_ingest(&sqs), config.queue_url.clone());
     ingest::run(Ingest::new(config, queue)).await
 }
