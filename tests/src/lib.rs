@@ -172,34 +172,13 @@ pub async fn create_queues(
     Queues { queue_url, dlq_url }
 }
 
-/// Reads every message on a queue without deleting any (they become visible
-/// again after the visibility timeout, which these reads set to 0).
+/// Reads every message on a queue (up to 2,000) without deleting any; they
+/// stay hidden for 30 s, long enough for the test to look at them.
 pub async fn drain_view(
     client: &aws_sdk_sqs::Client,
     queue_url: &str,
 ) -> Vec<aws_sdk_sqs::types::Message> {
-    let mut all = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for _ in 0..200 {
-        let batch = client
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .visibility_timeout(30)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("receive: {e:?}"))
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            break;
-        }
-        for message in batch {
-            if seen.insert(message.message_id().unwrap_or_default().to_owned()) {
-                all.push(message);
-            }
-        }
-    }
-    all
+    switchboard::queue::sqs::receive_up_to(client, queue_url, 2_000, 30)
+        .await
+        .unwrap_or_else(|e| panic!("receive: {e}"))
 }

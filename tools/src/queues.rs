@@ -1,6 +1,5 @@
 //! `poll`, `peek` and `redrive`: the queue as a developer sees it.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -252,30 +251,7 @@ async fn receive_all(
     max: usize,
     visibility: i32,
 ) -> CliResult<Vec<aws_sdk_sqs::types::Message>> {
-    let mut seen = HashSet::new();
-    let mut all = Vec::new();
-    while all.len() < max {
-        let batch = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(visibility)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .message_attribute_names("All")
-            .send()
-            .await?
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            break;
-        }
-        for message in batch {
-            if seen.insert(message.message_id().unwrap_or_default().to_owned()) {
-                all.push(message);
-            }
-        }
-    }
-    Ok(all)
+    Ok(switchboard::queue::sqs::receive_up_to(client, url, max, visibility).await?)
 }
 
 pub async fn redrive(dev_dir: &Path, args: QueueArgs) -> CliResult {

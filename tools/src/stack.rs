@@ -108,6 +108,24 @@ impl Drop for Group {
     }
 }
 
+/// One request to each function: ingest answers 404 on `/`, the processor
+/// takes an empty batch.
+fn warm_up(ingest_probe: &str, invoke_url: &str) -> CliResult {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(900))
+        .build();
+    match agent.post(ingest_probe).send_string("{}") {
+        Ok(_) | Err(ureq::Error::Status(_, _)) => {}
+        Err(error) => return Err(format!("ingest did not start: {error}").into()),
+    }
+    agent
+        .post(invoke_url)
+        .set("content-type", "application/json")
+        .send_string(r#"{"Records":[]}"#)
+        .map_err(|error| format!("processor did not start: {error}"))?;
+    Ok(())
+}
+
 fn wait_for_port(port: u16, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -232,6 +250,16 @@ async fn start_and_serve(
                 .into(),
         );
     }
+
+    // `cargo lambda watch` compiles a function on its first invocation; do that
+    // now, so the stack only says it is up once both functions answer.
+    let invoke_url = format!(
+        "http://127.0.0.1:{}/2015-03-31/functions/processor/invocations",
+        args.invoke_port
+    );
+    let ingest_probe = format!("http://127.0.0.1:{}/lambda-url/ingest/", args.invoke_port);
+    eprintln!("building and starting the functions (the first time takes a while) ...");
+    tokio::task::spawn_blocking(move || warm_up(&ingest_probe, &invoke_url)).await??;
 
     let state = StackState {
         sqs_endpoint,

@@ -346,6 +346,41 @@ impl LocalEventSource {
     }
 }
 
+/// Receives up to `max` distinct messages (with all their attributes), hiding
+/// each for `visibility_secs`; nothing is deleted. For looking at a queue.
+pub async fn receive_up_to(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    max: usize,
+    visibility_secs: i32,
+) -> Result<Vec<aws_sdk_sqs::types::Message>, EventSourceError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    while all.len() < max {
+        let batch = client
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(visibility_secs)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .map_err(sqs_error)?
+            .messages
+            .unwrap_or_default();
+        if batch.is_empty() {
+            break;
+        }
+        for message in batch {
+            if seen.insert(message.message_id().unwrap_or_default().to_owned()) {
+                all.push(message);
+            }
+        }
+    }
+    Ok(all)
+}
+
 /// Builds the `SqsEvent` Lambda would deliver for `messages`.
 pub fn to_sqs_event(
     messages: &[aws_sdk_sqs::types::Message],
