@@ -77,12 +77,15 @@ NODE_PEER := bench/node/node_modules/.package-lock.json
 $(NODE_PEER): bench/node/package.json bench/node/package-lock.json
 	cd bench/node && npm ci --no-audit --no-fund
 
-# Criterion benches, then the Runtime API harness: ingest, hello world and the
-# Node peer side by side in one run. Numbers go to BENCHMARKS.md by hand.
+# Criterion benches, then the Runtime API harness: ingest, hello world, the
+# Node peer and the diagnostic builds side by side in one run (~35 min, most of
+# it moto answering SendMessage), then the SQS send's instruction counts under
+# valgrind. Numbers go to BENCHMARKS.md by hand.
 bench: tools $(NODE_PEER)
 	cargo bench -p switchboard --bench paths
 	cargo build --release -p ingest -p processor -p switchboard-bench
 	target/release/runtime-bench
+	if command -v valgrind >/dev/null; then target/release/runtime-bench --instructions; fi
 
 clean:
 	cargo clean

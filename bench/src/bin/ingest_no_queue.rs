@@ -1,6 +1,10 @@
 //! Diagnostic: the real ingest handler with the queue replaced by a no-op, so
 //! the harness can split ingest's cost into "runtime + verify + parse +
 //! envelope" and "the SQS send". Not deployable: it acknowledges without a queue.
+//!
+//! `BENCH_QUEUE_WAIT_MS=N` makes the discarding queue idle N ms, as if waiting
+//! on SQS, with no work: it prices what merely waiting costs a function on
+//! this machine (caches and predictors gone cold by the time it resumes).
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -10,12 +14,17 @@ use ingest::Ingest;
 use lambda_http::Error;
 use switchboard::{Config, EventQueue, QueueError, QueuedEvent};
 
-struct DiscardingQueue;
+struct DiscardingQueue {
+    wait: Duration,
+}
 
 #[async_trait]
 impl EventQueue for DiscardingQueue {
     async fn enqueue(&self, event: &QueuedEvent, _deadline: Duration) -> Result<(), QueueError> {
         std::hint::black_box(event.envelope.to_json());
+        if !self.wait.is_zero() {
+            tokio::time::sleep(self.wait).await;
+        }
         Ok(())
     }
 }
@@ -24,5 +33,12 @@ impl EventQueue for DiscardingQueue {
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    ingest::run(Ingest::new(config, DiscardingQueue)).await
+    let wait_ms = std::env::var("BENCH_QUEUE_WAIT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(0);
+    let queue = DiscardingQueue {
+        wait: Duration::from_millis(wait_ms),
+    };
+    ingest::run(Ingest::new(config, queue)).await
 }

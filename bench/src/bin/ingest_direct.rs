@@ -1,0 +1,24 @@
+//! Diagnostic: the real ingest handler with the SDK's `SendMessage` replaced by
+//! [`DirectSqs`], so the harness shows what the whole invocation would cost
+//! without the SDK's orchestrator. Not deployable: plain HTTP, no retries.
+#![forbid(unsafe_code)]
+
+use ingest::Ingest;
+use lambda_http::Error;
+use switchboard::Config;
+use switchboard_bench::direct_sqs::DirectSqs;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let queue = DirectSqs::new(
+        &var("AWS_ENDPOINT_URL_SQS")?,
+        &config.queue_url,
+        &var("AWS_REGION")?,
+        &var("AWS_ACCESS_KEY_ID")?,
+        &var("AWS_SECRET_ACCESS_KEY")?,
+    );
+    ingest::run(Ingest::new(config, queue)).await
+}

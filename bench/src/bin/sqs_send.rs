@@ -1,0 +1,32 @@
+//! Diagnostic: the ingest SQS client sending N events in a row, nothing else,
+//! so its per-call cost can be counted on its own (`valgrind --tool=callgrind`
+//! counts instructions, which the noisy machine cannot disturb). Compare with
+//! `sqs-send-direct`.
+//!
+//! `sqs-send ENDPOINT QUEUE_URL COUNT`
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use switchboard::queue::sqs::{SqsQueue, SqsSettings};
+use switchboard::EventQueue;
+use switchboard_bench::sample_event;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let (Some(endpoint), Some(queue_url), Some(count)) = (args.next(), args.next(), args.next())
+    else {
+        return Err("usage: sqs-send ENDPOINT QUEUE_URL COUNT".into());
+    };
+    let count: usize = count.parse()?;
+    let settings = SqsSettings::local(&endpoint);
+    let queue = SqsQueue::new(SqsQueue::client_for_ingest(&settings), queue_url);
+    let event = sample_event()?;
+    for _ in 0..count {
+        queue.enqueue(&event, Duration::from_secs(2)).await?;
+    }
+    Ok(())
+}
