@@ -10,18 +10,13 @@ use std::time::Duration;
 
 use switchboard::queue::sqs::{SqsQueue, SqsSettings};
 use switchboard::EventQueue;
-use switchboard_bench::sample_event;
+use switchboard_bench::{sample_event, send_args};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let mut args = std::env::args().skip(1);
-    let (Some(endpoint), Some(queue_url), Some(count)) = (args.next(), args.next(), args.next())
-    else {
-        return Err("usage: sqs-send ENDPOINT QUEUE_URL COUNT".into());
-    };
-    let count: usize = count.parse()?;
+    let (endpoint, queue_url, count) = send_args("sqs-send")?;
     let settings = SqsSettings::local(&endpoint);
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(&settings), queue_url);
     let event = sample_event()?;

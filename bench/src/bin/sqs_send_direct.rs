@@ -4,18 +4,13 @@
 #![forbid(unsafe_code)]
 
 use switchboard_bench::direct_sqs::DirectSqs;
-use switchboard_bench::sample_event;
+use switchboard_bench::{sample_event, send_args};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let mut args = std::env::args().skip(1);
-    let (Some(endpoint), Some(queue_url), Some(count)) = (args.next(), args.next(), args.next())
-    else {
-        return Err("usage: sqs-send-direct ENDPOINT QUEUE_URL COUNT".into());
-    };
-    let count: usize = count.parse()?;
+    let (endpoint, queue_url, count) = send_args("sqs-send-direct")?;
     let queue = DirectSqs::new(&endpoint, &queue_url, "us-east-1", "testing", "testing");
     let event = sample_event()?;
     for _ in 0..count {

@@ -69,6 +69,23 @@ pub enum Event {
     },
 }
 
+/// The webhook event types this version decodes into their own variants;
+/// anything else becomes [`Event::Unknown`].
+pub const EVENT_TYPES: [&str; 12] = [
+    "APPLICATION_AUTHORIZED",
+    "APPLICATION_DEAUTHORIZED",
+    "ENTITLEMENT_CREATE",
+    "ENTITLEMENT_UPDATE",
+    "ENTITLEMENT_DELETE",
+    "QUEST_USER_ENROLLMENT",
+    "LOBBY_MESSAGE_CREATE",
+    "LOBBY_MESSAGE_UPDATE",
+    "LOBBY_MESSAGE_DELETE",
+    "GAME_DIRECT_MESSAGE_CREATE",
+    "GAME_DIRECT_MESSAGE_UPDATE",
+    "GAME_DIRECT_MESSAGE_DELETE",
+];
+
 impl Event {
     /// Decodes `data` into the type named by `event_type`.
     pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
