@@ -1,6 +1,10 @@
 //! The per-event work of each path, without I/O: (a) Discord ingest beside a
 //! bare `verify_strict` of the same message, (b) PluralKit ingest, (c) the
 //! processor's decode and dispatch for a 10-record batch.
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark on a broken setup (a missing fixture, say) must stop, not measure null"
+)]
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -10,36 +14,26 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signature, SigningKey};
-use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
-use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
-use switchboard::pluralkit::SigningTokens;
 use switchboard::{
-    decide, process_batch, Decision, Event, EventContext, Handler, HandlerError, IngestRequest,
-    Registry,
+    decide, process_batch, Decision, Event, EventContext, Handler, HandlerError, IngestConfig,
+    IngestRequest, Registry, Sender,
 };
+use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const NOW: i64 = 1_700_000_000;
 const TOKEN: &str = "YmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYmVuY2gtdG9rZW4tYm";
 
-fn fixture(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_default()
+fn fixture(sender: Sender, name: &str) -> serde_json::Value {
+    let text = switchboard_devkit::fixture(sender, name).expect("the fixture exists");
+    serde_json::from_str(&text).expect("the fixture is JSON")
 }
 
-fn config(key: &SigningKey) -> Config {
-    Config {
-        queue_url: "q".into(),
-        discord: Some(DiscordConfig {
-            public_keys: DiscordPublicKeys::from_keys(vec![key.verifying_key()]),
-            replay_window: ReplayWindow::default(),
-            enqueue_deadline: Duration::from_secs(2),
-        }),
-        pluralkit: Some(PluralKitConfig {
-            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap_or_else(|_| unreachable!()),
-            enqueue_deadline: Duration::from_secs(8),
-        }),
-        max_body_bytes: 64 * 1024,
-    }
+fn config(key: &SigningKey) -> IngestConfig {
+    TestConfig::new()
+        .queue_url("q")
+        .discord_key(key)
+        .pluralkit_token(TOKEN)
+        .build()
 }
 
 /// The no-op sink: what the SQS adapter would send, serialized, then dropped.
@@ -53,11 +47,7 @@ fn sink(decision: Decision) -> usize {
 fn discord_ingest(c: &mut Criterion) {
     let key = SigningKey::from_bytes(&[9; 32]);
     let config = config(&key);
-    let body = serde_json::to_string(
-        &serde_json::from_str::<serde_json::Value>(&fixture("discord/ENTITLEMENT_CREATE.json"))
-            .unwrap_or_default(),
-    )
-    .unwrap_or_default();
+    let body = fixture(Sender::Discord, "ENTITLEMENT_CREATE").to_string();
     let ts = NOW.to_string();
     let sig = sign_discord_request(&key, &ts, body.as_bytes());
     let headers = [
@@ -66,14 +56,14 @@ fn discord_ingest(c: &mut Criterion) {
         ("x-signature-ed25519", sig.as_bytes()),
         ("x-signature-timestamp", ts.as_bytes()),
     ];
-    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
     let mut message = ts.as_bytes().to_vec();
     message.extend_from_slice(body.as_bytes());
     let signature = Signature::from_bytes(
         &hex::decode(&sig)
-            .unwrap_or_default()
+            .expect("hex")
             .try_into()
-            .unwrap_or([0; 64]),
+            .expect("64 bytes"),
     );
     let verifying_key = key.verifying_key();
 
@@ -101,11 +91,10 @@ fn discord_ingest(c: &mut Criterion) {
 
 fn pluralkit_ingest(c: &mut Criterion) {
     let config = config(&SigningKey::from_bytes(&[9; 32]));
-    let mut value: serde_json::Value =
-        serde_json::from_str(&fixture("pluralkit/CREATE_SWITCH.json")).unwrap_or_default();
+    let mut value = fixture(Sender::Pluralkit, "CREATE_SWITCH");
     value["signing_token"] = TOKEN.into();
     let body = value.to_string();
-    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
     let mut group = c.benchmark_group("b_pluralkit");
     group.bench_function("ingest_path", |b| {
         b.iter(|| {
@@ -134,23 +123,22 @@ impl Handler for Noop {
 fn processor(c: &mut Criterion) {
     let key = SigningKey::from_bytes(&[9; 32]);
     let config = config(&key);
-    let now = Utc.timestamp_opt(NOW, 0).single().unwrap_or_default();
+    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
     // Ten real envelopes, as ingest made them: five Discord, five PluralKit.
     let mut bodies = Vec::new();
     for (i, (sender, name)) in [
-        ("discord", "ENTITLEMENT_CREATE"),
-        ("pluralkit", "CREATE_SWITCH"),
-        ("discord", "LOBBY_MESSAGE_CREATE"),
-        ("pluralkit", "UPDATE_MEMBER"),
-        ("discord", "GAME_DIRECT_MESSAGE_CREATE"),
+        (Sender::Discord, "ENTITLEMENT_CREATE"),
+        (Sender::Pluralkit, "CREATE_SWITCH"),
+        (Sender::Discord, "LOBBY_MESSAGE_CREATE"),
+        (Sender::Pluralkit, "UPDATE_MEMBER"),
+        (Sender::Discord, "GAME_DIRECT_MESSAGE_CREATE"),
     ]
     .iter()
     .cycle()
     .take(10)
     .enumerate()
     {
-        let mut value: serde_json::Value =
-            serde_json::from_str(&fixture(&format!("{sender}/{name}.json"))).unwrap_or_default();
+        let mut value = fixture(*sender, name);
         value["signing_token"] = TOKEN.into();
         value["n"] = i.into();
         let body = value.to_string();
@@ -177,11 +165,14 @@ fn processor(c: &mut Criterion) {
         .map(|(i, body)| serde_json::json!({"messageId": format!("m{i}"), "receiptHandle": "r", "body": body, "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}}))
         .collect();
     let event: SqsEvent =
-        serde_json::from_value(serde_json::json!({"Records": records})).unwrap_or_default();
-    let registry = Registry::new().fallback(Noop);
+        serde_json::from_value(serde_json::json!({"Records": records})).expect("an SqsEvent");
+    let registry = Registry::new()
+        .fallback(Noop)
+        .build()
+        .expect("a fallback is set");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
-        .unwrap_or_else(|_| unreachable!());
+        .expect("a runtime");
 
     let mut group = c.benchmark_group("c_processor");
     group.throughput(Throughput::Elements(10));

@@ -1,63 +1,89 @@
 //! Configuration, parsed once at cold start from the environment into typed
 //! values. Every error names the variable at fault; secrets never reach `Debug`.
+//! Each sender's module reads its own part ([`DiscordConfig`],
+//! [`PluralKitConfig`]); the variable names are all here, in one list.
 
 use std::time::Duration;
 
-use crate::discord::verify::{DiscordPublicKeys, PublicKeyError, ReplayWindow};
-use crate::pluralkit::verify::SigningTokens;
+use crate::discord::DiscordConfig;
+use crate::pluralkit::PluralKitConfig;
 
+/// The SQS queue ingest sends to.
 pub const QUEUE_URL: &str = "QUEUE_URL";
+/// Discord's application public keys, comma-separated.
 pub const DISCORD_PUBLIC_KEY: &str = "DISCORD_PUBLIC_KEY";
+/// PluralKit's signing tokens, comma-separated.
 pub const PLURALKIT_SIGNING_TOKEN: &str = "PLURALKIT_SIGNING_TOKEN";
+/// The replay window on Discord's signed timestamps, in seconds.
 pub const DISCORD_TIMESTAMP_TOLERANCE_SECS: &str = "DISCORD_TIMESTAMP_TOLERANCE_SECS";
+/// The largest body ingest reads.
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+/// The queue deadline for Discord's requests, in milliseconds.
 pub const DISCORD_ENQUEUE_DEADLINE_MS: &str = "DISCORD_ENQUEUE_DEADLINE_MS";
+/// The queue deadline for PluralKit's requests, in milliseconds.
 pub const PLURALKIT_ENQUEUE_DEADLINE_MS: &str = "PLURALKIT_ENQUEUE_DEADLINE_MS";
+/// How many records of a batch the processor handles at once.
 pub const PROCESSOR_CONCURRENCY: &str = "PROCESSOR_CONCURRENCY";
+/// The AWS region (set by Lambda).
+pub const AWS_REGION: &str = "AWS_REGION";
+/// The region, as most AWS tools name it.
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The access key id (set by Lambda).
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// The secret access key (set by Lambda).
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// The session token of temporary credentials (set by Lambda).
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// An SQS endpoint other than AWS's, such as a local server.
+pub const AWS_ENDPOINT_URL_SQS: &str = "AWS_ENDPOINT_URL_SQS";
+/// An endpoint for every AWS service, such as a local server.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 
+/// The default of [`MAX_BODY_BYTES`].
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
-/// Discord wants an answer within 3 s and retries failures itself.
-pub const DEFAULT_DISCORD_ENQUEUE_DEADLINE: Duration = Duration::from_secs(2);
-/// PluralKit waits 10 s and never retries: keep trying SQS for most of that.
-pub const DEFAULT_PLURALKIT_ENQUEUE_DEADLINE: Duration = Duration::from_secs(8);
+/// The default of [`PROCESSOR_CONCURRENCY`].
 pub const DEFAULT_PROCESSOR_CONCURRENCY: usize = 8;
 
+/// A name → value lookup with empty values already treated as unset.
+pub type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// A configuration that cannot be used, naming the variable at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// A required variable is unset or empty.
     #[error("{variable} is required but not set")]
-    Missing { variable: &'static str },
+    Missing {
+        /// The variable's name.
+        variable: &'static str,
+    },
+    /// A variable is set to something unusable.
     #[error("{variable} is invalid: {reason}")]
     Invalid {
+        /// The variable's name.
         variable: &'static str,
+        /// What is wrong with it; never the value of a secret.
         reason: String,
     },
+    /// Neither sender is configured, so ingest would refuse everything.
     #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN}")]
     NoSender,
 }
 
-#[derive(Debug, Clone)]
-pub struct DiscordConfig {
-    pub public_keys: DiscordPublicKeys,
-    pub replay_window: ReplayWindow,
-    pub enqueue_deadline: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct PluralKitConfig {
-    pub signing_tokens: SigningTokens,
-    pub enqueue_deadline: Duration,
-}
-
 /// The ingest function's configuration.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct IngestConfig {
+    /// The queue every accepted event goes to.
     pub queue_url: String,
+    /// Discord's settings; `None` turns `/discord` off.
     pub discord: Option<DiscordConfig>,
+    /// PluralKit's settings; `None` turns `/pluralkit` off.
     pub pluralkit: Option<PluralKitConfig>,
+    /// Larger bodies get 413 before any crypto.
     pub max_body_bytes: usize,
 }
 
-impl Config {
+impl IngestConfig {
+    /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -70,39 +96,8 @@ impl Config {
         let queue_url = get(QUEUE_URL).ok_or(ConfigError::Missing {
             variable: QUEUE_URL,
         })?;
-
-        let discord = match get(DISCORD_PUBLIC_KEY) {
-            None => None,
-            Some(text) => Some(DiscordConfig {
-                public_keys: DiscordPublicKeys::parse_list(&text).map_err(|error| {
-                    ConfigError::Invalid {
-                        variable: DISCORD_PUBLIC_KEY,
-                        reason: describe_key_error(&error),
-                    }
-                })?,
-                replay_window: ReplayWindow {
-                    tolerance_secs: parse_number(&get, DISCORD_TIMESTAMP_TOLERANCE_SECS)?
-                        .unwrap_or(ReplayWindow::default().tolerance_secs),
-                },
-                enqueue_deadline: parse_millis(&get, DISCORD_ENQUEUE_DEADLINE_MS)?
-                    .unwrap_or(DEFAULT_DISCORD_ENQUEUE_DEADLINE),
-            }),
-        };
-
-        let pluralkit = match get(PLURALKIT_SIGNING_TOKEN) {
-            None => None,
-            Some(text) => Some(PluralKitConfig {
-                signing_tokens: SigningTokens::parse_list(&text).map_err(|error| {
-                    ConfigError::Invalid {
-                        variable: PLURALKIT_SIGNING_TOKEN,
-                        reason: error.to_string(),
-                    }
-                })?,
-                enqueue_deadline: parse_millis(&get, PLURALKIT_ENQUEUE_DEADLINE_MS)?
-                    .unwrap_or(DEFAULT_PLURALKIT_ENQUEUE_DEADLINE),
-            }),
-        };
-
+        let discord = DiscordConfig::from_lookup(&get)?;
+        let pluralkit = PluralKitConfig::from_lookup(&get)?;
         if discord.is_none() && pluralkit.is_none() {
             return Err(ConfigError::NoSender);
         }
@@ -143,12 +138,9 @@ pub fn processor_concurrency_from_env() -> Result<usize, ConfigError> {
     }
 }
 
-fn describe_key_error(error: &PublicKeyError) -> String {
-    format!("{error} (expected comma-separated 64-character hex Ed25519 public keys)")
-}
-
-fn parse_number(
-    get: &impl Fn(&str) -> Option<String>,
+/// A whole number, or `None` when the variable is unset.
+pub(crate) fn parse_number(
+    get: &Lookup<'_>,
     variable: &'static str,
 ) -> Result<Option<u64>, ConfigError> {
     get(variable)
@@ -163,8 +155,9 @@ fn parse_number(
         .transpose()
 }
 
-fn parse_millis(
-    get: &impl Fn(&str) -> Option<String>,
+/// A positive number of milliseconds, or `None` when the variable is unset.
+pub(crate) fn parse_millis(
+    get: &Lookup<'_>,
     variable: &'static str,
 ) -> Result<Option<Duration>, ConfigError> {
     match parse_number(get, variable)? {
@@ -179,17 +172,18 @@ fn parse_millis(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discord::ReplayWindow;
     use std::collections::HashMap;
 
     const KEY: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
     const TOKEN: &str = "pk-secret-token-0123456789";
 
-    fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn parse(vars: &[(&str, &str)]) -> Result<IngestConfig, ConfigError> {
         let map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_lookup(|name| map.get(name).cloned())
+        IngestConfig::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]

@@ -9,31 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Discord,
-    Pluralkit,
-}
+use crate::sender::Sender;
 
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Discord => "discord",
-            Source::Pluralkit => "pluralkit",
-        }
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
+/// One queued event: the sender's payload with what ingest knew of it.
 #[derive(Serialize, Deserialize)]
 pub struct Envelope {
-    pub source: Source,
+    /// Who sent it; `"discord"` or `"pluralkit"` on the wire.
+    pub source: Sender,
     /// The sender's own type string, e.g. `ENTITLEMENT_CREATE` or `CREATE_SWITCH`.
     pub event_type: String,
     /// When ingest accepted the event, RFC 3339 in UTC.
@@ -47,8 +29,9 @@ pub struct Envelope {
 }
 
 impl Envelope {
+    /// An envelope for `payload`, with its content-derived dedupe key.
     pub fn new(
-        source: Source,
+        source: Sender,
         event_type: String,
         received_at: DateTime<Utc>,
         payload: Box<RawValue>,
@@ -63,11 +46,17 @@ impl Envelope {
         }
     }
 
+    /// The queue message body.
+    #[expect(
+        clippy::expect_used,
+        reason = "strings, a timestamp and an already-valid raw value always serialize; \
+                  an empty body instead would be queued and lost"
+    )]
     pub fn to_json(&self) -> String {
-        // Serializing strings, a timestamp and an already-valid raw value cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        serde_json::to_string(self).expect("an envelope always serializes")
     }
 
+    /// Reads a queue message body.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
@@ -87,7 +76,7 @@ impl fmt::Debug for Envelope {
 }
 
 /// Hex SHA-256 over `source`, a newline and the payload text.
-pub fn dedupe_key(source: Source, payload: &str) -> String {
+pub fn dedupe_key(source: Sender, payload: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(source.as_str().as_bytes());
     hasher.update(b"\n");
@@ -126,7 +115,7 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456789Z")
             .unwrap()
             .with_timezone(&Utc);
-        Envelope::new(Source::Pluralkit, "CREATE_SWITCH".into(), at, payload)
+        Envelope::new(Sender::Pluralkit, "CREATE_SWITCH".into(), at, payload)
     }
 
     #[test]
@@ -159,16 +148,16 @@ mod tests {
     #[test]
     fn dedupe_key_is_stable_and_content_based() {
         assert_eq!(
-            dedupe_key(Source::Discord, "{}"),
-            dedupe_key(Source::Discord, "{}")
+            dedupe_key(Sender::Discord, "{}"),
+            dedupe_key(Sender::Discord, "{}")
         );
         assert_ne!(
-            dedupe_key(Source::Discord, "{}"),
-            dedupe_key(Source::Pluralkit, "{}")
+            dedupe_key(Sender::Discord, "{}"),
+            dedupe_key(Sender::Pluralkit, "{}")
         );
         assert_ne!(
-            dedupe_key(Source::Discord, "{}"),
-            dedupe_key(Source::Discord, "{ }")
+            dedupe_key(Sender::Discord, "{}"),
+            dedupe_key(Sender::Discord, "{ }")
         );
     }
 

@@ -1,12 +1,14 @@
-//! switchboard's domain, as pure code: verification of both senders, their typed
-//! events, the queue envelope, configuration, the ingest decision, the queue port
-//! and the processor's dispatch. Nothing here needs AWS to run; the SQS adapter is
-//! behind the `sqs` feature.
-#![forbid(unsafe_code)]
+//! switchboard's domain, as pure code: one module per sender (verification,
+//! event types and models, its part of the ingest decision, its
+//! configuration), what the senders share (routing, the envelope, the queue
+//! port), and the processor's dispatch. Nothing here needs AWS to run; the SQS
+//! adapter is behind the `sqs` feature.
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod discord;
 pub mod envelope;
+mod event_type;
 pub mod headers;
 pub mod ingest;
 pub mod json_limits;
@@ -15,12 +17,17 @@ pub mod pluralkit;
 pub mod processor;
 pub mod queue;
 pub mod rejection;
+pub mod sender;
 pub mod timestamp;
 
-pub use config::{Config, ConfigError};
-pub use envelope::{Envelope, Source};
-pub use ingest::{decide, Decision, IngestRequest, Route};
+pub use config::{ConfigError, IngestConfig};
+pub use envelope::Envelope;
+pub use ingest::{decide, Decision, IngestRequest};
 pub use log_event::LogEvent;
-pub use processor::{process_batch, Event, EventContext, Handler, HandlerError, Registry};
+pub use processor::{
+    process_batch, Event, EventContext, EventKind, Handler, HandlerError, Registry,
+    RegistryBuilder, RegistryError,
+};
 pub use queue::{EventQueue, MessageAttribute, QueueError, QueuedEvent};
 pub use rejection::Rejection;
+pub use sender::Sender;

@@ -8,6 +8,7 @@ use crate::discord::Event as DiscordEvent;
 use crate::pluralkit::Event as PluralkitEvent;
 use crate::processor::{Event, EventContext, Handler, HandlerError};
 
+/// Writes one `event handled` line per event: type, ids, dedupe key, nothing else.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogEvent;
 
@@ -32,7 +33,7 @@ impl Handler for LogEvent {
 
 /// The owning id (application or system) and the id of the thing the event is
 /// about, when the event has them.
-pub fn event_ids(event: &Event) -> (Option<&str>, Option<&str>) {
+pub(crate) fn event_ids(event: &Event) -> (Option<&str>, Option<&str>) {
     match event {
         Event::Discord(webhook) => {
             let subject = match &webhook.event {

@@ -3,10 +3,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
-use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
-use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
-use switchboard::pluralkit::SigningTokens;
-use switchboard::{decide, Decision, Envelope, IngestRequest, Rejection, Route};
+use switchboard::{decide, Decision, Envelope, IngestConfig, IngestRequest, Rejection, Sender};
+use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const TOKEN: &str = "pk-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
@@ -18,23 +16,15 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
 }
 
-fn config() -> Config {
-    Config {
-        queue_url: "http://queue".into(),
-        discord: Some(DiscordConfig {
-            public_keys: DiscordPublicKeys::from_keys(vec![key().verifying_key()]),
-            replay_window: ReplayWindow::default(),
-            enqueue_deadline: std::time::Duration::from_secs(2),
-        }),
-        pluralkit: Some(PluralKitConfig {
-            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap(),
-            enqueue_deadline: std::time::Duration::from_secs(8),
-        }),
-        max_body_bytes: 1024,
-    }
+fn config() -> IngestConfig {
+    TestConfig::new()
+        .discord_key(&key())
+        .pluralkit_token(TOKEN)
+        .max_body_bytes(1024)
+        .build()
 }
 
-fn discord(config: &Config, body: &str) -> Decision {
+fn discord(config: &IngestConfig, body: &str) -> Decision {
     let ts = now().timestamp().to_string();
     let sig = sign_discord_request(&key(), &ts, body.as_bytes());
     let headers = [
@@ -50,7 +40,7 @@ fn discord(config: &Config, body: &str) -> Decision {
     decide(config, &request, now())
 }
 
-fn pluralkit(config: &Config, body: &str) -> Decision {
+fn pluralkit(config: &IngestConfig, body: &str) -> Decision {
     let request = IngestRequest {
         method: "POST",
         path: "/pluralkit",
@@ -80,14 +70,14 @@ const EVENT: &str = r#"{"version":1,"application_id":"77","type":1,"event":{"typ
 fn discord_event_is_enqueued_with_raw_payload_and_attributes() {
     let decision = discord(&config(), EVENT);
     let Decision::Enqueue {
-        route,
+        sender,
         event,
         deadline,
     } = decision
     else {
         panic!("not enqueued")
     };
-    assert_eq!((route, deadline.as_secs()), (Route::Discord, 2));
+    assert_eq!((sender, deadline.as_secs()), (Sender::Discord, 2));
     assert_eq!(event.envelope.payload.get(), EVENT);
     assert_eq!(event.envelope.event_type, "ENTITLEMENT_CREATE");
     let names: Vec<_> = event
@@ -111,7 +101,7 @@ fn discord_ping_is_acknowledged_and_not_queued() {
     assert!(matches!(
         decision,
         Decision::AcknowledgePing {
-            route: Route::Discord
+            sender: Sender::Discord
         }
     ));
 }
@@ -206,7 +196,7 @@ fn pluralkit_registration_handshake() {
     assert!(matches!(
         pluralkit(&config(), &good),
         Decision::AcknowledgePing {
-            route: Route::Pluralkit
+            sender: Sender::Pluralkit
         }
     ));
     let random = r#"{"type":"PING","signing_token":"cmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9tcmFuZG9t","system_id":"s"}"#;

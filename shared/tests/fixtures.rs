@@ -2,41 +2,36 @@
 //! Every fixture parses into its typed variant, and the parsers keep what they
 //! do not know.
 
-use std::path::PathBuf;
-
 use switchboard::discord::{self, events::WebhookPayload};
-use switchboard::pluralkit::{self, events::AutoproxyMode};
+use switchboard::pluralkit::{self, events::AutoproxyMode, Patch};
+use switchboard::Sender;
+use switchboard_devkit::repo_root;
 
 fn fixture(sender: &str, name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(sender)
-        .join(format!("{name}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let sender = if sender == "discord" {
+        Sender::Discord
+    } else {
+        Sender::Pluralkit
+    };
+    switchboard_devkit::fixture(sender, name).unwrap()
 }
 
-const PLURALKIT_TYPES: [&str; 20] = [
-    "PING",
-    "UPDATE_SYSTEM",
-    "UPDATE_SETTINGS",
-    "CREATE_MEMBER",
-    "UPDATE_MEMBER",
-    "DELETE_MEMBER",
-    "CREATE_GROUP",
-    "UPDATE_GROUP",
-    "DELETE_GROUP",
-    "LINK_ACCOUNT",
-    "UNLINK_ACCOUNT",
-    "UPDATE_SYSTEM_GUILD",
-    "UPDATE_MEMBER_GUILD",
-    "CREATE_MESSAGE",
-    "CREATE_SWITCH",
-    "UPDATE_SWITCH",
-    "DELETE_SWITCH",
-    "DELETE_ALL_SWITCHES",
-    "SUCCESSFUL_IMPORT",
-    "UPDATE_AUTOPROXY",
-];
+/// The fixture files of a sender, by type name, without `PING`.
+fn fixture_names(sender: Sender) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("fixtures").join(sender.as_str()))
+        .unwrap()
+        .map(|entry| {
+            entry
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .replace(".json", "")
+        })
+        .filter(|name| name != "PING")
+        .collect();
+    names.sort();
+    names
+}
 
 fn discord_variant(event: &discord::Event) -> &'static str {
     use discord::Event::*;
@@ -86,9 +81,11 @@ fn pluralkit_variant(event: &pluralkit::Event) -> &'static str {
 
 #[test]
 fn every_discord_fixture_parses_to_its_variant() {
-    for name in discord::events::EVENT_TYPES {
+    for kind in discord::EventType::ALL {
+        let name = kind.as_str();
         let event = discord::WebhookEvent::from_json(&fixture("discord", name)).unwrap();
         assert_eq!(discord_variant(&event.event), name);
+        assert_eq!(&event.event.kind(), kind);
         assert!(
             event.timestamp.is_some(),
             "{name}: zone-less timestamp is read as UTC"
@@ -96,22 +93,12 @@ fn every_discord_fixture_parses_to_its_variant() {
         assert_eq!(event.application_id.as_deref(), Some("1234560123453231555"));
     }
     // The library's list and the fixtures cannot drift apart.
-    let mut on_disk: Vec<String> =
-        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/discord"))
-            .unwrap()
-            .map(|entry| {
-                entry
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .replace(".json", "")
-            })
-            .filter(|name| name != "PING")
-            .collect();
-    on_disk.sort();
-    let mut listed = discord::events::EVENT_TYPES.map(String::from).to_vec();
+    let mut listed: Vec<String> = discord::EventType::ALL
+        .iter()
+        .map(|kind| kind.as_str().to_owned())
+        .collect();
     listed.sort();
-    assert_eq!(on_disk, listed);
+    assert_eq!(fixture_names(Sender::Discord), listed);
     let ping: WebhookPayload = serde_json::from_str(&fixture("discord", "PING")).unwrap();
     assert_eq!(ping.webhook_type, 0);
     assert!(ping.event.is_none());
@@ -119,11 +106,21 @@ fn every_discord_fixture_parses_to_its_variant() {
 
 #[test]
 fn every_pluralkit_fixture_parses_to_its_variant() {
-    for name in PLURALKIT_TYPES {
+    for kind in pluralkit::EventType::ALL {
+        let name = kind.as_str();
         let event = pluralkit::DispatchEvent::from_json(&fixture("pluralkit", name)).unwrap();
         assert_eq!(pluralkit_variant(&event.event), name);
+        assert_eq!(&event.event.kind(), kind);
         assert!(event.system_id.is_some());
     }
+    assert_eq!(pluralkit::EventType::ALL.len(), 20);
+    let mut listed: Vec<String> = pluralkit::EventType::ALL
+        .iter()
+        .filter(|kind| **kind != pluralkit::EventType::Ping)
+        .map(|kind| kind.as_str().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(fixture_names(Sender::Pluralkit), listed);
 }
 
 #[test]
@@ -143,9 +140,9 @@ fn typed_fields_are_filled_in() {
     let pluralkit::Event::CreateSwitch(switch) = event.event else {
         panic!("wrong variant")
     };
-    assert_eq!(switch.members.as_ref().map(Vec::len), Some(1));
+    assert_eq!(switch.members.value().map(Vec::len), Some(1));
     assert_eq!(
-        switch.timestamp.map(|t| t.timestamp_subsec_nanos()),
+        switch.timestamp.value().map(|t| t.timestamp_subsec_nanos()),
         Some(123_456_789)
     );
 
@@ -154,15 +151,18 @@ fn typed_fields_are_filled_in() {
     let pluralkit::Event::UpdateAutoproxy(autoproxy) = event.event else {
         panic!("wrong variant")
     };
-    assert_eq!(autoproxy.autoproxy_mode, Some(AutoproxyMode::Latch));
-    assert_eq!(autoproxy.channel_id, None);
+    assert_eq!(autoproxy.autoproxy_mode, Patch::Set(AutoproxyMode::Latch));
+    assert_eq!(autoproxy.channel_id, Patch::Cleared);
 
     let event =
         pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "CREATE_MESSAGE")).unwrap();
     let pluralkit::Event::CreateMessage(message) = event.event else {
         panic!("wrong variant")
     };
-    assert_eq!(message.member.and_then(|m| m.message_count), Some(42));
+    assert_eq!(
+        message.member.value().and_then(|m| m.message_count.value()),
+        Some(&42)
+    );
 }
 
 #[test]
@@ -200,8 +200,35 @@ fn member_guild_update_for_account_settings_parses() {
     };
     assert_eq!(
         (settings.guild_id, settings.allow_autoproxy),
-        (None, Some(false))
+        (Patch::Unchanged, Patch::Set(false))
     );
     let empty = r#"{"type":"UPDATE_MEMBER_GUILD","system_id":"s","id":"1","data":{}}"#;
     assert!(pluralkit::DispatchEvent::from_json(empty).is_ok());
+}
+
+#[test]
+fn a_partial_update_tells_unchanged_from_cleared() {
+    let event =
+        pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "UPDATE_MEMBER")).unwrap();
+    let pluralkit::Event::UpdateMember(member) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(member.display_name, Patch::Set("Sammy".to_owned()));
+    assert_eq!(member.description, Patch::Cleared, "null means cleared");
+    assert_eq!(member.name, Patch::Unchanged, "absent means unchanged");
+    assert_eq!(member.pronouns, Patch::Unchanged);
+    // Written back, the difference survives: absent stays absent, null stays null.
+    let written = serde_json::to_value(&member).unwrap();
+    assert_eq!(written["description"], serde_json::Value::Null);
+    assert!(written.get("description").is_some());
+    assert!(written.get("name").is_none());
+
+    let event =
+        pluralkit::DispatchEvent::from_json(&fixture("pluralkit", "UPDATE_AUTOPROXY")).unwrap();
+    let pluralkit::Event::UpdateAutoproxy(autoproxy) = event.event else {
+        panic!("wrong variant")
+    };
+    assert_eq!(autoproxy.autoproxy_member, Patch::Cleared);
+    assert_eq!(autoproxy.guild_id.as_deref(), Some("1200000000000000001"));
+    assert!(autoproxy.last_latch_timestamp.value().is_some());
 }

@@ -10,24 +10,25 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use serde_json::{json, value::RawValue};
 use switchboard::{
-    process_batch, Envelope, Event, EventContext, Handler, HandlerError, Registry, Source,
+    discord, pluralkit, process_batch, Envelope, Event, EventContext, Handler, HandlerError,
+    Registry, RegistryError, Sender,
 };
 
 const ENTITLEMENT: &str = r#"{"version":1,"application_id":"77","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"ent-1","user_id":"u"}}}"#;
 
-fn envelope(source: Source, event_type: &str, payload: &str) -> String {
+fn envelope(source: Sender, event_type: &str, payload: &str) -> String {
     let raw = RawValue::from_string(payload.to_owned()).unwrap();
     Envelope::new(source, event_type.to_owned(), Utc::now(), raw).to_json()
 }
 
 fn discord_envelope() -> String {
-    envelope(Source::Discord, "ENTITLEMENT_CREATE", ENTITLEMENT)
+    envelope(Sender::Discord, "ENTITLEMENT_CREATE", ENTITLEMENT)
 }
 
 fn pluralkit_envelope(event_type: &str, id: &str) -> String {
     let payload = json!({"type": event_type, "system_id": "sys", "id": id, "data": {"name": "x"}})
         .to_string();
-    envelope(Source::Pluralkit, event_type, &payload)
+    envelope(Sender::Pluralkit, event_type, &payload)
 }
 
 fn sqs_event(records: &[(&str, &str)]) -> SqsEvent {
@@ -98,7 +99,7 @@ async fn a_mixed_batch_reports_exactly_the_failed_ids() {
         panic: vec!["m5"],
         ..Recorder::default()
     });
-    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
     let (d, p1, p2, p3) = (
         discord_envelope(),
         pluralkit_envelope("CREATE_MEMBER", "a"),
@@ -134,7 +135,7 @@ async fn a_mixed_batch_reports_exactly_the_failed_ids() {
 
 #[tokio::test]
 async fn an_empty_batch_fails_nothing() {
-    let registry = Registry::new().fallback(switchboard::LogEvent);
+    let registry = Registry::new().fallback(switchboard::LogEvent).build().unwrap();
     let response = process_batch(&registry, sqs_event(&[]), 4).await;
     assert!(response.batch_item_failures.is_empty());
 }
@@ -145,7 +146,7 @@ async fn every_record_failing_reports_every_id() {
         fail: vec!["a", "b", "c"],
         ..Recorder::default()
     });
-    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
     let p = pluralkit_envelope("CREATE_GROUP", "g");
     let response = process_batch(
         &registry,
@@ -161,11 +162,13 @@ async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
     let routed = Arc::new(Recorder::default());
     let fallback = Arc::new(Recorder::default());
     let registry = Registry::new()
-        .on(Source::Discord, "ENTITLEMENT_CREATE", Arc::clone(&routed))
-        .fallback(Arc::clone(&fallback));
+        .on(discord::EventType::EntitlementCreate, Arc::clone(&routed))
+        .fallback(Arc::clone(&fallback))
+        .build()
+        .unwrap();
     let d = discord_envelope();
     let unknown = envelope(
-        Source::Discord,
+        Sender::Discord,
         "BRAND_NEW",
         r#"{"version":1,"application_id":"77","type":1,"event":{"type":"BRAND_NEW","timestamp":"2024-10-18T18:41:21"}}"#,
     );
@@ -199,7 +202,7 @@ async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
 #[tokio::test]
 async fn concurrency_is_bounded() {
     let recorder = Arc::new(Recorder::default());
-    let registry = Registry::new().fallback(Arc::clone(&recorder));
+    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
     let p = pluralkit_envelope("CREATE_MEMBER", "a");
     let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
     let records: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), p.as_str())).collect();
@@ -207,4 +210,75 @@ async fn concurrency_is_bounded() {
     assert!(response.batch_item_failures.is_empty());
     let max = recorder.max_in_flight.load(Ordering::SeqCst);
     assert!((2..=3).contains(&max), "max in flight {max}");
+}
+
+fn seen_ids(recorder: &Recorder) -> Vec<String> {
+    let mut ids: Vec<_> = recorder
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.0.clone())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_handler_registered_for_a_type_the_models_do_not_know_is_called() {
+    let routed = Arc::new(Recorder::default());
+    let fallback = Arc::new(Recorder::default());
+    let registry = Registry::new()
+        .on(
+            pluralkit::EventType::Unknown("UPDATE_GROUP_MEMBERS".into()),
+            Arc::clone(&routed),
+        )
+        .on(
+            discord::EventType::from("BRAND_NEW"),
+            Arc::clone(&routed),
+        )
+        .fallback(Arc::clone(&fallback))
+        .build()
+        .unwrap();
+    let group_members = pluralkit_envelope("UPDATE_GROUP_MEMBERS", "g");
+    let brand_new = envelope(
+        Sender::Discord,
+        "BRAND_NEW",
+        r#"{"version":1,"application_id":"77","type":1,"event":{"type":"BRAND_NEW","timestamp":"2024-10-18T18:41:21"}}"#,
+    );
+    let other_unknown = pluralkit_envelope("SOMETHING_ELSE", "x");
+    let response = process_batch(
+        &registry,
+        sqs_event(&[("g", &group_members), ("n", &brand_new), ("o", &other_unknown)]),
+        3,
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(seen_ids(&routed), ["g", "n"]);
+    assert_eq!(seen_ids(&fallback), ["o"]);
+}
+
+#[tokio::test]
+async fn a_route_written_as_unknown_text_of_a_known_type_is_the_same_route() {
+    let routed = Arc::new(Recorder::default());
+    let registry = Registry::new()
+        .on(
+            discord::EventType::Unknown("ENTITLEMENT_CREATE".into()),
+            Arc::clone(&routed),
+        )
+        .fallback(switchboard::LogEvent)
+        .build()
+        .unwrap();
+    let d = discord_envelope();
+    process_batch(&registry, sqs_event(&[("d", &d)]), 1).await;
+    assert_eq!(seen_ids(&routed), ["d"]);
+}
+
+#[test]
+fn a_registry_without_a_fallback_is_refused() {
+    let refused = Registry::new()
+        .on(discord::EventType::EntitlementCreate, switchboard::LogEvent)
+        .build();
+    assert_eq!(refused.err(), Some(RegistryError::NoFallback));
+    assert!(RegistryError::NoFallback.to_string().contains("fallback"));
 }

@@ -5,30 +5,19 @@
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
-use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
-use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
-use switchboard::pluralkit::SigningTokens;
-use switchboard::{decide, discord, pluralkit, Decision, IngestRequest};
+use switchboard::{decide, discord, pluralkit, Decision, IngestConfig, IngestRequest};
+use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const NOW: i64 = 1_700_000_000;
 const TOKEN: &str = "cHJvcGVydHktdG9rZW4tcHJvcGVydHktdG9rZW4tcHJvcGVydHktdG9rZW4tcHJvcGU";
 
-fn config() -> Config {
-    Config {
-        queue_url: "q".into(),
-        discord: Some(DiscordConfig {
-            public_keys: DiscordPublicKeys::from_keys(vec![
-                SigningKey::from_bytes(&[1; 32]).verifying_key()
-            ]),
-            replay_window: ReplayWindow::default(),
-            enqueue_deadline: std::time::Duration::from_secs(2),
-        }),
-        pluralkit: Some(PluralKitConfig {
-            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap(),
-            enqueue_deadline: std::time::Duration::from_secs(8),
-        }),
-        max_body_bytes: 4096,
-    }
+fn config() -> IngestConfig {
+    TestConfig::new()
+        .queue_url("q")
+        .discord_key(&SigningKey::from_bytes(&[1; 32]))
+        .pluralkit_token(TOKEN)
+        .max_body_bytes(4096)
+        .build()
 }
 
 fn json_text() -> impl Strategy<Value = String> {
@@ -57,7 +46,7 @@ fn json_text() -> impl Strategy<Value = String> {
 
 /// The known types and one this version does not know.
 fn discord_types() -> Vec<&'static str> {
-    let mut types = discord::events::EVENT_TYPES.to_vec();
+    let mut types: Vec<&'static str> = discord::EventType::ALL.iter().map(|t| t.as_str()).collect();
     types.push("SOMETHING_NEW");
     types
 }

@@ -1,22 +1,27 @@
-//! One request in, one answer out, with exactly one log line.
+//! One request in, one answer out, with exactly one log line. The adapter
+//! translates between Lambda's event shapes and [`switchboard::decide`]; it
+//! knows nothing of either sender's protocol.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use lambda_http::http::{header, HeaderMap, StatusCode};
 use lambda_http::request::LambdaRequest;
-use lambda_http::{http::header, service_fn, Body, Error, LambdaEvent, Request, Response, Service};
-use switchboard::{decide, Config, Decision, EventQueue, IngestRequest, Rejection};
+use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Service};
+use serde::Serialize;
+use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection};
 
 /// The function's state, built once at cold start.
 pub struct Ingest<Q> {
-    config: Config,
+    config: IngestConfig,
     queue: Q,
     clock: fn() -> DateTime<Utc>,
 }
 
-impl<Q: EventQueue> Ingest<Q> {
-    pub fn new(config: Config, queue: Q) -> Self {
+impl<Q: EventQueue + 'static> Ingest<Q> {
+    /// The function for `config`, sending to `queue`.
+    pub fn new(config: IngestConfig, queue: Q) -> Self {
         Self {
             config,
             queue,
@@ -24,16 +29,7 @@ impl<Q: EventQueue> Ingest<Q> {
         }
     }
 
-    /// The whole per-request path from the raw Lambda event, as the runtime
-    /// delivers it: a body flagged base64 that is not base64 gets its 400 here.
-    pub async fn handle_event(&self, mut event: LambdaRequest) -> Response<Body> {
-        if let Some(rejection) = screen_raw_event(&mut event) {
-            let request: Request = event.into();
-            return answer_screened(&request, rejection);
-        }
-        self.handle(event.into()).await
-    }
-
+    /// The queue, for tests to look into.
     pub fn queue(&self) -> &Q {
         &self.queue
     }
@@ -44,9 +40,29 @@ impl<Q: EventQueue> Ingest<Q> {
         self
     }
 
-    /// Handles one request. Never fails: every outcome is an HTTP answer.
-    pub async fn handle(&self, request: Request) -> Response<Body> {
+    /// The whole per-request path, exactly as [`run`] drives it: the raw
+    /// Lambda event in, the response shaped for its origin (HTTP API, REST
+    /// API, ALB, Function URL) out. Never fails: every outcome is an answer.
+    pub async fn call(
+        self: Arc<Self>,
+        mut event: LambdaEvent<LambdaRequest>,
+    ) -> Result<impl Serialize, Error> {
+        let screened = normalize_raw_event(&mut event.payload);
+        let mut adapter = lambda_http::Adapter::from(service_fn(move |request: Request| {
+            let ingest = Arc::clone(&self);
+            async move {
+                Ok::<_, Error>(match screened {
+                    Some(rejection) => answer_screened(&request, rejection),
+                    None => ingest.handle(request).await,
+                })
+            }
+        }));
+        adapter.call(event).await
+    }
+
+    async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
+        // One pair per value: a header sent twice stays visible twice.
         let headers: Vec<(&str, &[u8])> = request
             .headers()
             .iter()
@@ -59,23 +75,23 @@ impl<Q: EventQueue> Ingest<Q> {
             body: request.body().as_ref(),
         };
         let decision = decide(&self.config, &ingest_request, (self.clock)());
-        let route = decision.route().map_or("none", |route| route.as_str());
+        let route = decision.sender().map_or("none", |sender| sender.as_str());
 
         let (response, outcome, event_type) = match decision {
             Decision::Reject { rejection, .. } => (reject(rejection), rejection.as_str(), None),
-            Decision::AcknowledgePing { route } => {
-                (acknowledge(route.success_status()), "ping", None)
+            Decision::AcknowledgePing { sender } => {
+                (acknowledge(sender.success_status()), "ping", None)
             }
             Decision::Enqueue {
-                route,
+                sender,
                 event,
                 deadline,
             } => {
                 let event_type = Some(event.envelope.event_type.clone());
                 match self.queue.enqueue(&event, deadline).await {
-                    Ok(()) => (acknowledge(route.success_status()), "queued", event_type),
+                    Ok(()) => (acknowledge(sender.success_status()), "queued", event_type),
                     Err(error) => {
-                        tracing::error!(route = route.as_str(), error = %error, "queue did not take the event");
+                        tracing::error!(route, error = %error, "queue did not take the event");
                         (empty(503), "queue_unavailable", event_type)
                     }
                 }
@@ -95,8 +111,8 @@ impl<Q: EventQueue> Ingest<Q> {
 
 fn empty(status: u16) -> Response<Body> {
     let mut response = Response::new(Body::Empty);
-    *response.status_mut() = lambda_http::http::StatusCode::from_u16(status)
-        .unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response
 }
 
@@ -120,25 +136,23 @@ fn acknowledge(status: u16) -> Response<Body> {
     response
 }
 
-/// What `lambda_http`'s conversion would hide or choke on, checked on the raw
-/// event first: a body flagged `isBase64Encoded` that is not base64 (the
-/// conversion panics on it), and a signature header sent twice to a REST API or
-/// ALB (the conversion keeps only one of the values).
-pub(crate) fn screen_raw_event(request: &mut LambdaRequest) -> Option<Rejection> {
+/// Fixes what `lambda_http`'s conversion would hide or choke on, in the raw
+/// event: a body flagged `isBase64Encoded` that is not base64 (the conversion
+/// panics on it) is cleared and refused; and REST and ALB `multiValueHeaders`
+/// are kept whole (the conversion lets the single-value `headers` replace
+/// them, keeping one value per name).
+pub(crate) fn normalize_raw_event(request: &mut LambdaRequest) -> Option<Rejection> {
     use base64::Engine;
-    use switchboard::discord::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-    let (encoded, body, multi_value_headers) = match request {
-        LambdaRequest::ApiGatewayV2(r) => (&mut r.is_base64_encoded, &mut r.body, None),
-        LambdaRequest::ApiGatewayV1(r) => (
-            &mut r.is_base64_encoded,
-            &mut r.body,
-            Some(&r.multi_value_headers),
-        ),
-        LambdaRequest::Alb(r) => (
-            &mut r.is_base64_encoded,
-            &mut r.body,
-            Some(&r.multi_value_headers),
-        ),
+    let (encoded, body) = match request {
+        LambdaRequest::ApiGatewayV2(r) => (&mut r.is_base64_encoded, &mut r.body),
+        LambdaRequest::ApiGatewayV1(r) => {
+            keep_every_value(&mut r.headers, &r.multi_value_headers);
+            (&mut r.is_base64_encoded, &mut r.body)
+        }
+        LambdaRequest::Alb(r) => {
+            keep_every_value(&mut r.headers, &r.multi_value_headers);
+            (&mut r.is_base64_encoded, &mut r.body)
+        }
         _ => return None,
     };
     let invalid_base64 = *encoded
@@ -152,14 +166,18 @@ pub(crate) fn screen_raw_event(request: &mut LambdaRequest) -> Option<Rejection>
         *body = None;
         return Some(Rejection::InvalidBase64);
     }
-    let headers = multi_value_headers?;
-    if headers.get_all(SIGNATURE_HEADER).iter().count() > 1 {
-        return Some(Rejection::DuplicateSignature);
-    }
-    if headers.get_all(TIMESTAMP_HEADER).iter().count() > 1 {
-        return Some(Rejection::DuplicateTimestamp);
-    }
     None
+}
+
+/// Makes `single` hold every value `multi` has for each of its names, so the
+/// conversion's merge of `single` over `multi` loses none.
+fn keep_every_value(single: &mut HeaderMap, multi: &HeaderMap) {
+    for name in multi.keys() {
+        single.remove(name);
+        for value in multi.get_all(name) {
+            single.append(name.clone(), value.clone());
+        }
+    }
 }
 
 fn answer_screened(request: &Request, rejection: Rejection) -> Response<Body> {
@@ -175,22 +193,8 @@ fn answer_screened(request: &Request, rejection: Rejection) -> Response<Body> {
 /// Runs the function on the Lambda runtime.
 pub async fn run<Q: EventQueue + 'static>(ingest: Ingest<Q>) -> Result<(), Error> {
     let ingest = Arc::new(ingest);
-    let mut handler = lambda_http::Adapter::from(service_fn(move |request: Request| {
-        let ingest = Arc::clone(&ingest);
-        async move { Ok::<_, Error>(ingest.handle(request).await) }
-    }));
-    // Both branches go through `lambda_http`'s adapter, which shapes the
-    // response for the event's origin (HTTP API, REST API, ALB).
-    let screened = |rejection: Rejection| {
-        lambda_http::Adapter::from(service_fn(move |request: Request| async move {
-            Ok::<_, Error>(answer_screened(&request, rejection))
-        }))
-    };
-    lambda_http::lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
-        match screen_raw_event(&mut event.payload) {
-            Some(rejection) => screened(rejection).call(event),
-            None => handler.call(event),
-        }
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {
+        Arc::clone(&ingest).call(event)
     }))
     .await
 }

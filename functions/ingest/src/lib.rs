@@ -1,9 +1,8 @@
 //! The ingest Lambda adapter: translate an HTTP request into
 //! [`switchboard::decide`], enqueue when told to, and answer. No protocol logic
 //! lives here.
-#![forbid(unsafe_code)]
 
-pub mod handler;
+mod handler;
 
 pub use handler::{run, Ingest};
 

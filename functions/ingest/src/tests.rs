@@ -1,21 +1,19 @@
-//! Unit tests of the handler over request fixtures in the three shapes
-//! `lambda_http` accepts. The queue here is an in-memory fake; the tests in
-//! `tests/` use a real SQS server.
+//! Unit tests of the handler over request fixtures in every shape
+//! `lambda_http` accepts, through [`Ingest::call`]: the same path `run` takes.
+//! The queue here is an in-memory fake; the tests in `tests/` use a real SQS
+//! server.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
-use serde_json::{json, Value};
-use switchboard::config::{Config, DiscordConfig, PluralKitConfig};
-use switchboard::discord::{sign_discord_request, DiscordPublicKeys, ReplayWindow};
-use switchboard::pluralkit::SigningTokens;
+use lambda_http::{Context, LambdaEvent};
 use switchboard::{EventQueue, QueueError, QueuedEvent};
+use switchboard_devkit::{sign_discord_request, Answer, HttpRequest, RequestShape, TestConfig};
 
-use crate::handler::screen_raw_event;
+use crate::handler::normalize_raw_event;
 use crate::Ingest;
 
 const TOKEN: &str = "dGVzdC10b2tlbi10ZXN0LXRva2VuLXRlc3QtdG9rZW4tdGVzdC10b2tlbi10ZXN0LXQ";
@@ -47,100 +45,26 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[11; 32])
 }
 
-fn ingest(fail: bool) -> Ingest<FakeQueue> {
-    let config = Config {
-        queue_url: "http://queue".into(),
-        discord: Some(DiscordConfig {
-            public_keys: DiscordPublicKeys::from_keys(vec![key().verifying_key()]),
-            replay_window: ReplayWindow::default(),
-            enqueue_deadline: Duration::from_secs(2),
-        }),
-        pluralkit: Some(PluralKitConfig {
-            signing_tokens: SigningTokens::parse_list(TOKEN).unwrap(),
-            enqueue_deadline: Duration::from_secs(8),
-        }),
-        max_body_bytes: 4096,
-    };
-    Ingest::new(
-        config,
-        FakeQueue {
-            fail,
-            ..FakeQueue::default()
-        },
+fn ingest(fail: bool) -> Arc<Ingest<FakeQueue>> {
+    let config = TestConfig::new()
+        .discord_key(&key())
+        .pluralkit_token(TOKEN)
+        .max_body_bytes(4096)
+        .build();
+    Arc::new(
+        Ingest::new(
+            config,
+            FakeQueue {
+                fail,
+                ..FakeQueue::default()
+            },
+        )
+        .with_clock(fixed_now),
     )
-    .with_clock(fixed_now)
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Shape {
-    HttpApiV2,
-    RestV1,
-    FunctionUrl,
-}
-
-const SHAPES: [Shape; 3] = [Shape::HttpApiV2, Shape::RestV1, Shape::FunctionUrl];
-
-fn event_json(
-    shape: Shape,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-    base64: bool,
-) -> String {
-    let body = if base64 {
-        base64::engine::general_purpose::STANDARD.encode(body)
-    } else {
-        body.to_owned()
-    };
-    let header_map: serde_json::Map<String, Value> = headers
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let value = match shape {
-        Shape::HttpApiV2 | Shape::FunctionUrl => {
-            let (domain, route_key) = match shape {
-                Shape::FunctionUrl => (
-                    "abc.lambda-url.us-east-1.on.aws".to_string(),
-                    "$default".to_string(),
-                ),
-                _ => (
-                    "api.execute-api.us-east-1.amazonaws.com".to_string(),
-                    format!("{method} {path}"),
-                ),
-            };
-            json!({
-                "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "",
-                "headers": header_map,
-                "requestContext": {
-                    "accountId": "123456789012", "apiId": "api", "domainName": domain, "domainPrefix": "api",
-                    "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"},
-                    "requestId": "req", "routeKey": route_key, "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64
-                },
-                "body": body, "isBase64Encoded": base64
-            })
-        }
-        Shape::RestV1 => {
-            let multi: serde_json::Map<String, Value> = headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), json!([v])))
-                .collect();
-            json!({
-                "resource": path, "path": path, "httpMethod": method,
-                "headers": header_map, "multiValueHeaders": multi,
-                "queryStringParameters": null, "multiValueQueryStringParameters": null,
-                "pathParameters": null, "stageVariables": null,
-                "requestContext": {
-                    "accountId": "123456789012", "resourceId": "res", "stage": "prod", "requestId": "req",
-                    "identity": {"sourceIp": "192.0.2.1"}, "resourcePath": path, "httpMethod": method,
-                    "apiId": "api", "path": format!("/prod{path}")
-                },
-                "body": body, "isBase64Encoded": base64
-            })
-        }
-    };
-    value.to_string()
-}
+type Shape = RequestShape;
+const SHAPES: [Shape; 4] = RequestShape::ALL;
 
 fn signed_headers(body: &str, ts: i64) -> (String, String) {
     let ts = ts.to_string();
@@ -148,7 +72,7 @@ fn signed_headers(body: &str, ts: i64) -> (String, String) {
 }
 
 async fn call(
-    ingest: &Ingest<FakeQueue>,
+    ingest: &Arc<Ingest<FakeQueue>>,
     shape: Shape,
     method: &str,
     path: &str,
@@ -156,19 +80,19 @@ async fn call(
     body: &str,
     base64: bool,
 ) -> (u16, bool, Option<String>) {
-    let json = event_json(shape, method, path, headers, body, base64);
-    let request = lambda_http::request::from_str(&json).unwrap();
-    let response = ingest.handle(request).await;
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (
-        response.status().as_u16(),
-        response.body().is_empty(),
-        content_type,
-    )
+    let request = HttpRequest::post(path, body)
+        .method(method)
+        .headers(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .base64(base64);
+    let answer = send(ingest, shape, &request).await;
+    let content_type = answer.header("content-type").map(str::to_owned);
+    (answer.status, answer.body.is_empty(), content_type)
+}
+
+async fn send(ingest: &Arc<Ingest<FakeQueue>>, shape: Shape, request: &HttpRequest) -> Answer {
+    let event = LambdaEvent::new(request.to_lambda_request(shape).unwrap(), Context::default());
+    let response = Arc::clone(ingest).call(event).await.unwrap();
+    Answer::of(&response).unwrap()
 }
 
 #[tokio::test]
@@ -429,14 +353,10 @@ async fn stage_prefixed_path_routes() {
 #[test]
 fn invalid_base64_is_caught_before_lambda_http_decodes_it() {
     for shape in SHAPES {
-        let mut json: Value =
-            serde_json::from_str(&event_json(shape, "POST", "/discord", &[], "x", false)).unwrap();
-        json["body"] = json!("!!!not base64!!!");
-        json["isBase64Encoded"] = json!(true);
-        let mut request: lambda_http::request::LambdaRequest =
-            serde_json::from_value(json).unwrap();
+        let request = HttpRequest::post("/discord", "x").raw_base64_body("!!!not base64!!!");
+        let mut request = request.to_lambda_request(shape).unwrap();
         assert_eq!(
-            screen_raw_event(&mut request),
+            normalize_raw_event(&mut request),
             Some(switchboard::Rejection::InvalidBase64),
             "{shape:?}"
         );
@@ -444,14 +364,47 @@ fn invalid_base64_is_caught_before_lambda_http_decodes_it() {
         let converted: lambda_http::Request = request.into();
         assert!(converted.body().is_empty());
     }
-    let mut good: lambda_http::request::LambdaRequest = serde_json::from_str(&event_json(
-        Shape::HttpApiV2,
-        "POST",
-        "/discord",
-        &[],
-        "{}",
-        true,
-    ))
-    .unwrap();
-    assert_eq!(screen_raw_event(&mut good), None);
+    let mut good = HttpRequest::post("/discord", "{}")
+        .base64(true)
+        .to_lambda_request(Shape::HttpApiV2)
+        .unwrap();
+    assert_eq!(normalize_raw_event(&mut good), None);
+}
+
+#[tokio::test]
+async fn invalid_base64_gets_400_through_the_whole_path() {
+    for shape in SHAPES {
+        let ingest = ingest(false);
+        let request = HttpRequest::post("/pluralkit", "").raw_base64_body("%%%%");
+        assert_eq!(send(&ingest, shape, &request).await.status, 400, "{shape:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_header_sent_twice_reaches_the_domain_and_is_refused_in_every_shape() {
+    let (sig, ts) = signed_headers(EVENT, NOW);
+    for shape in SHAPES {
+        for doubled in ["x-signature-ed25519", "X-Signature-Timestamp"] {
+            let ingest = ingest(false);
+            let value = if doubled.ends_with("ed25519") { &sig } else { &ts };
+            let request = HttpRequest::post("/discord", EVENT)
+                .header("x-signature-ed25519", &sig)
+                .header("x-signature-timestamp", &ts)
+                .header(doubled, value);
+            let answer = send(&ingest, shape, &request).await;
+            assert_eq!(answer.status, 401, "{shape:?} {doubled}");
+            assert!(ingest.queue().sent.lock().unwrap().is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn wrong_method_names_the_allowed_one() {
+    let answer = send(
+        &ingest(false),
+        Shape::RestV1,
+        &HttpRequest::post("/discord", EVENT).method("GET"),
+    )
+    .await;
+    assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
 }

@@ -1,6 +1,5 @@
 //! The processor Lambda adapter: hand each SQS batch to
 //! [`switchboard::process_batch`] with the registry from [`handlers`].
-#![forbid(unsafe_code)]
 
 pub mod handlers;
 

@@ -46,6 +46,7 @@ pub struct WebhookEvent {
     pub event: Event,
 }
 
+/// The typed data of one webhook event, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     ApplicationAuthorized(ApplicationAuthorized),
@@ -69,22 +70,35 @@ pub enum Event {
     },
 }
 
-/// The webhook event types this version decodes into their own variants;
-/// anything else becomes [`Event::Unknown`].
-pub const EVENT_TYPES: [&str; 12] = [
-    "APPLICATION_AUTHORIZED",
-    "APPLICATION_DEAUTHORIZED",
-    "ENTITLEMENT_CREATE",
-    "ENTITLEMENT_UPDATE",
-    "ENTITLEMENT_DELETE",
-    "QUEST_USER_ENROLLMENT",
-    "LOBBY_MESSAGE_CREATE",
-    "LOBBY_MESSAGE_UPDATE",
-    "LOBBY_MESSAGE_DELETE",
-    "GAME_DIRECT_MESSAGE_CREATE",
-    "GAME_DIRECT_MESSAGE_UPDATE",
-    "GAME_DIRECT_MESSAGE_DELETE",
-];
+crate::event_type::event_types! {
+    /// Every Discord webhook event type, as `event.type` names it.
+    pub enum EventType {
+        /// A user authorized the app (`application.authorized`).
+        ApplicationAuthorized = "APPLICATION_AUTHORIZED",
+        /// A user removed the app.
+        ApplicationDeauthorized = "APPLICATION_DEAUTHORIZED",
+        /// An entitlement was created (a purchase or a grant).
+        EntitlementCreate = "ENTITLEMENT_CREATE",
+        /// An entitlement changed (for example a subscription renewed or ended).
+        EntitlementUpdate = "ENTITLEMENT_UPDATE",
+        /// An entitlement was deleted.
+        EntitlementDelete = "ENTITLEMENT_DELETE",
+        /// A user enrolled in a quest.
+        QuestUserEnrollment = "QUEST_USER_ENROLLMENT",
+        /// A message was sent in a lobby.
+        LobbyMessageCreate = "LOBBY_MESSAGE_CREATE",
+        /// A lobby message was edited.
+        LobbyMessageUpdate = "LOBBY_MESSAGE_UPDATE",
+        /// A lobby message was deleted.
+        LobbyMessageDelete = "LOBBY_MESSAGE_DELETE",
+        /// A direct message was sent during a Social SDK session.
+        GameDirectMessageCreate = "GAME_DIRECT_MESSAGE_CREATE",
+        /// Such a direct message was edited.
+        GameDirectMessageUpdate = "GAME_DIRECT_MESSAGE_UPDATE",
+        /// Such a direct message was deleted.
+        GameDirectMessageDelete = "GAME_DIRECT_MESSAGE_DELETE",
+    }
+}
 
 impl Event {
     /// Decodes `data` into the type named by `event_type`.
@@ -92,26 +106,43 @@ impl Event {
         fn typed<T: serde::de::DeserializeOwned>(data: Option<Value>) -> serde_json::Result<T> {
             serde_json::from_value(data.unwrap_or_else(|| Value::Object(Map::new())))
         }
-        Ok(match event_type {
-            "APPLICATION_AUTHORIZED" => Event::ApplicationAuthorized(typed(data)?),
-            "APPLICATION_DEAUTHORIZED" => Event::ApplicationDeauthorized(typed(data)?),
-            "ENTITLEMENT_CREATE" => Event::EntitlementCreate(typed(data)?),
-            "ENTITLEMENT_UPDATE" => Event::EntitlementUpdate(typed(data)?),
-            "ENTITLEMENT_DELETE" => Event::EntitlementDelete(typed(data)?),
-            "QUEST_USER_ENROLLMENT" => Event::QuestUserEnrollment(data),
-            "LOBBY_MESSAGE_CREATE" => Event::LobbyMessageCreate(typed(data)?),
-            "LOBBY_MESSAGE_UPDATE" => Event::LobbyMessageUpdate(typed(data)?),
-            "LOBBY_MESSAGE_DELETE" => Event::LobbyMessageDelete(typed(data)?),
-            "GAME_DIRECT_MESSAGE_CREATE" => Event::GameDirectMessageCreate(typed(data)?),
-            "GAME_DIRECT_MESSAGE_UPDATE" => Event::GameDirectMessageUpdate(typed(data)?),
-            "GAME_DIRECT_MESSAGE_DELETE" => Event::GameDirectMessageDelete(typed(data)?),
-            other => Event::Unknown {
-                event_type: other.to_owned(),
-                data,
-            },
+        Ok(match EventType::from(event_type) {
+            EventType::ApplicationAuthorized => Event::ApplicationAuthorized(typed(data)?),
+            EventType::ApplicationDeauthorized => Event::ApplicationDeauthorized(typed(data)?),
+            EventType::EntitlementCreate => Event::EntitlementCreate(typed(data)?),
+            EventType::EntitlementUpdate => Event::EntitlementUpdate(typed(data)?),
+            EventType::EntitlementDelete => Event::EntitlementDelete(typed(data)?),
+            EventType::QuestUserEnrollment => Event::QuestUserEnrollment(data),
+            EventType::LobbyMessageCreate => Event::LobbyMessageCreate(typed(data)?),
+            EventType::LobbyMessageUpdate => Event::LobbyMessageUpdate(typed(data)?),
+            EventType::LobbyMessageDelete => Event::LobbyMessageDelete(typed(data)?),
+            EventType::GameDirectMessageCreate => Event::GameDirectMessageCreate(typed(data)?),
+            EventType::GameDirectMessageUpdate => Event::GameDirectMessageUpdate(typed(data)?),
+            EventType::GameDirectMessageDelete => Event::GameDirectMessageDelete(typed(data)?),
+            EventType::Unknown(event_type) => Event::Unknown { event_type, data },
         })
     }
 
+    /// The event's type.
+    pub fn kind(&self) -> EventType {
+        match self {
+            Event::ApplicationAuthorized(_) => EventType::ApplicationAuthorized,
+            Event::ApplicationDeauthorized(_) => EventType::ApplicationDeauthorized,
+            Event::EntitlementCreate(_) => EventType::EntitlementCreate,
+            Event::EntitlementUpdate(_) => EventType::EntitlementUpdate,
+            Event::EntitlementDelete(_) => EventType::EntitlementDelete,
+            Event::QuestUserEnrollment(_) => EventType::QuestUserEnrollment,
+            Event::LobbyMessageCreate(_) => EventType::LobbyMessageCreate,
+            Event::LobbyMessageUpdate(_) => EventType::LobbyMessageUpdate,
+            Event::LobbyMessageDelete(_) => EventType::LobbyMessageDelete,
+            Event::GameDirectMessageCreate(_) => EventType::GameDirectMessageCreate,
+            Event::GameDirectMessageUpdate(_) => EventType::GameDirectMessageUpdate,
+            Event::GameDirectMessageDelete(_) => EventType::GameDirectMessageDelete,
+            Event::Unknown { event_type, .. } => EventType::Unknown(event_type.clone()),
+        }
+    }
+
+    /// True for a type this version does not know.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Event::Unknown { .. })
     }

@@ -1,11 +1,14 @@
-//! Discord webhook events: Ed25519 verification and the typed payload.
+//! Discord webhook events: everything switchboard knows about this sender.
+//! Ed25519 verification, the event types and their models, its part of the
+//! ingest decision, and its configuration.
 
+pub mod config;
 pub mod events;
-pub mod signing;
+pub(crate) mod ingest;
 pub mod verify;
 
-pub use events::{Event, EventBody, WebhookEvent, WebhookPayload};
-pub use signing::sign_discord_request;
+pub use config::DiscordConfig;
+pub use events::{Event, EventBody, EventType, WebhookEvent, WebhookPayload};
 pub use verify::{
     verify_discord_request, verify_discord_signature, DiscordPublicKeys, ReplayWindow,
     SIGNATURE_HEADER, TIMESTAMP_HEADER,

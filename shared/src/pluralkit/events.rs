@@ -1,13 +1,13 @@
 //! PluralKit dispatch events, typed after PluralKit's models. `data` holds only
-//! the keys that changed, so every field is optional and unknown keys are kept.
-//! A field set to `null` (cleared) and a field left out both read as `None`; the
-//! envelope's raw payload still tells them apart.
+//! the keys that changed, so every model field is a [`Patch`]: absent
+//! ([`Patch::Unchanged`]), `null` ([`Patch::Cleared`]) or a value
+//! ([`Patch::Set`]). Unknown keys are kept in `extra`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::timestamp;
+use super::patch::{self, Patch};
 
 /// One dispatch, with the signing token already removed.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,7 @@ pub struct DispatchEvent {
     pub event: Event,
 }
 
+/// The typed data of one dispatch, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Ping,
@@ -51,39 +52,112 @@ pub enum Event {
     },
 }
 
+crate::event_type::event_types! {
+    /// Every PluralKit dispatch type PluralKit really sends (the documented
+    /// but never sent `UPDATE_GROUP_MEMBERS` is `Unknown`).
+    pub enum EventType {
+        /// PluralKit checking the URL (also during registration).
+        Ping = "PING",
+        /// The system's profile changed.
+        UpdateSystem = "UPDATE_SYSTEM",
+        /// The system's settings changed.
+        UpdateSettings = "UPDATE_SETTINGS",
+        /// A member was created.
+        CreateMember = "CREATE_MEMBER",
+        /// A member changed.
+        UpdateMember = "UPDATE_MEMBER",
+        /// A member was deleted.
+        DeleteMember = "DELETE_MEMBER",
+        /// A group was created.
+        CreateGroup = "CREATE_GROUP",
+        /// A group changed.
+        UpdateGroup = "UPDATE_GROUP",
+        /// A group was deleted.
+        DeleteGroup = "DELETE_GROUP",
+        /// A Discord account was linked to the system.
+        LinkAccount = "LINK_ACCOUNT",
+        /// A Discord account was unlinked.
+        UnlinkAccount = "UNLINK_ACCOUNT",
+        /// The system's settings in one server changed.
+        UpdateSystemGuild = "UPDATE_SYSTEM_GUILD",
+        /// A member's settings in one server (or an account's autoproxy setting) changed.
+        UpdateMemberGuild = "UPDATE_MEMBER_GUILD",
+        /// A message was proxied.
+        CreateMessage = "CREATE_MESSAGE",
+        /// A switch was logged.
+        CreateSwitch = "CREATE_SWITCH",
+        /// A switch changed.
+        UpdateSwitch = "UPDATE_SWITCH",
+        /// A switch was deleted.
+        DeleteSwitch = "DELETE_SWITCH",
+        /// Every switch was deleted.
+        DeleteAllSwitches = "DELETE_ALL_SWITCHES",
+        /// An import finished.
+        SuccessfulImport = "SUCCESSFUL_IMPORT",
+        /// Autoproxy settings changed.
+        UpdateAutoproxy = "UPDATE_AUTOPROXY",
+    }
+}
+
 impl Event {
+    /// Decodes `data` into the type named by `event_type`.
     pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
         fn typed<T: serde::de::DeserializeOwned>(data: Option<Value>) -> serde_json::Result<T> {
             serde_json::from_value(data.unwrap_or_else(|| Value::Object(Map::new())))
         }
-        Ok(match event_type {
-            "PING" => Event::Ping,
-            "UPDATE_SYSTEM" => Event::UpdateSystem(typed(data)?),
-            "UPDATE_SETTINGS" => Event::UpdateSettings(typed(data)?),
-            "CREATE_MEMBER" => Event::CreateMember(typed(data)?),
-            "UPDATE_MEMBER" => Event::UpdateMember(typed(data)?),
-            "DELETE_MEMBER" => Event::DeleteMember,
-            "CREATE_GROUP" => Event::CreateGroup(typed(data)?),
-            "UPDATE_GROUP" => Event::UpdateGroup(typed(data)?),
-            "DELETE_GROUP" => Event::DeleteGroup,
-            "LINK_ACCOUNT" => Event::LinkAccount,
-            "UNLINK_ACCOUNT" => Event::UnlinkAccount,
-            "UPDATE_SYSTEM_GUILD" => Event::UpdateSystemGuild(typed(data)?),
-            "UPDATE_MEMBER_GUILD" => Event::UpdateMemberGuild(typed(data)?),
-            "CREATE_MESSAGE" => Event::CreateMessage(typed(data)?),
-            "CREATE_SWITCH" => Event::CreateSwitch(typed(data)?),
-            "UPDATE_SWITCH" => Event::UpdateSwitch(typed(data)?),
-            "DELETE_SWITCH" => Event::DeleteSwitch,
-            "DELETE_ALL_SWITCHES" => Event::DeleteAllSwitches,
-            "SUCCESSFUL_IMPORT" => Event::SuccessfulImport,
-            "UPDATE_AUTOPROXY" => Event::UpdateAutoproxy(typed(data)?),
-            other => Event::Unknown {
-                event_type: other.to_owned(),
-                data,
-            },
+        Ok(match EventType::from(event_type) {
+            EventType::Ping => Event::Ping,
+            EventType::UpdateSystem => Event::UpdateSystem(typed(data)?),
+            EventType::UpdateSettings => Event::UpdateSettings(typed(data)?),
+            EventType::CreateMember => Event::CreateMember(typed(data)?),
+            EventType::UpdateMember => Event::UpdateMember(typed(data)?),
+            EventType::DeleteMember => Event::DeleteMember,
+            EventType::CreateGroup => Event::CreateGroup(typed(data)?),
+            EventType::UpdateGroup => Event::UpdateGroup(typed(data)?),
+            EventType::DeleteGroup => Event::DeleteGroup,
+            EventType::LinkAccount => Event::LinkAccount,
+            EventType::UnlinkAccount => Event::UnlinkAccount,
+            EventType::UpdateSystemGuild => Event::UpdateSystemGuild(typed(data)?),
+            EventType::UpdateMemberGuild => Event::UpdateMemberGuild(typed(data)?),
+            EventType::CreateMessage => Event::CreateMessage(typed(data)?),
+            EventType::CreateSwitch => Event::CreateSwitch(typed(data)?),
+            EventType::UpdateSwitch => Event::UpdateSwitch(typed(data)?),
+            EventType::DeleteSwitch => Event::DeleteSwitch,
+            EventType::DeleteAllSwitches => Event::DeleteAllSwitches,
+            EventType::SuccessfulImport => Event::SuccessfulImport,
+            EventType::UpdateAutoproxy => Event::UpdateAutoproxy(typed(data)?),
+            EventType::Unknown(event_type) => Event::Unknown { event_type, data },
         })
     }
 
+    /// The event's type.
+    pub fn kind(&self) -> EventType {
+        match self {
+            Event::Ping => EventType::Ping,
+            Event::UpdateSystem(_) => EventType::UpdateSystem,
+            Event::UpdateSettings(_) => EventType::UpdateSettings,
+            Event::CreateMember(_) => EventType::CreateMember,
+            Event::UpdateMember(_) => EventType::UpdateMember,
+            Event::DeleteMember => EventType::DeleteMember,
+            Event::CreateGroup(_) => EventType::CreateGroup,
+            Event::UpdateGroup(_) => EventType::UpdateGroup,
+            Event::DeleteGroup => EventType::DeleteGroup,
+            Event::LinkAccount => EventType::LinkAccount,
+            Event::UnlinkAccount => EventType::UnlinkAccount,
+            Event::UpdateSystemGuild(_) => EventType::UpdateSystemGuild,
+            Event::UpdateMemberGuild(_) => EventType::UpdateMemberGuild,
+            Event::CreateMessage(_) => EventType::CreateMessage,
+            Event::CreateSwitch(_) => EventType::CreateSwitch,
+            Event::UpdateSwitch(_) => EventType::UpdateSwitch,
+            Event::DeleteSwitch => EventType::DeleteSwitch,
+            Event::DeleteAllSwitches => EventType::DeleteAllSwitches,
+            Event::SuccessfulImport => EventType::SuccessfulImport,
+            Event::UpdateAutoproxy(_) => EventType::UpdateAutoproxy,
+            Event::Unknown { event_type, .. } => EventType::Unknown(event_type.clone()),
+        }
+    }
+
+    /// True for a type this version does not know.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Event::Unknown { .. })
     }
@@ -116,118 +190,195 @@ pub type Privacy = Map<String, Value>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct System {
-    pub id: Option<String>,
-    pub uuid: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub tag: Option<String>,
-    pub pronouns: Option<String>,
-    pub avatar_url: Option<String>,
-    pub banner: Option<String>,
-    pub color: Option<String>,
-    #[serde(default, with = "timestamp::option")]
-    pub created: Option<DateTime<Utc>>,
-    pub privacy: Option<Privacy>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub uuid: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub description: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub tag: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub pronouns: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub avatar_url: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub banner: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub color: Patch<String>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub created: Patch<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub privacy: Patch<Privacy>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SystemSettings {
-    pub timezone: Option<String>,
-    pub pings_enabled: Option<bool>,
-    pub latch_timeout: Option<i64>,
-    pub member_default_private: Option<bool>,
-    pub group_default_private: Option<bool>,
-    pub show_private_info: Option<bool>,
-    pub member_limit: Option<u32>,
-    pub group_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub timezone: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub pings_enabled: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub latch_timeout: Patch<i64>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub member_default_private: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub group_default_private: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub show_private_info: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub member_limit: Patch<u32>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub group_limit: Patch<u32>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProxyTag {
-    pub prefix: Option<String>,
-    pub suffix: Option<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub prefix: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub suffix: Patch<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Member {
-    pub id: Option<String>,
-    pub uuid: Option<String>,
-    pub system: Option<String>,
-    pub name: Option<String>,
-    pub display_name: Option<String>,
-    pub color: Option<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub uuid: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub system: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub display_name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub color: Patch<String>,
     /// `YYYY-MM-DD`, or `0004-MM-DD` when the year is hidden.
-    pub birthday: Option<String>,
-    pub pronouns: Option<String>,
-    pub avatar_url: Option<String>,
-    pub webhook_avatar_url: Option<String>,
-    pub banner: Option<String>,
-    pub description: Option<String>,
-    #[serde(default, with = "timestamp::option")]
-    pub created: Option<DateTime<Utc>>,
-    pub proxy_tags: Option<Vec<ProxyTag>>,
-    pub keep_proxy: Option<bool>,
-    pub tts: Option<bool>,
-    pub autoproxy_enabled: Option<bool>,
-    pub message_count: Option<u64>,
-    #[serde(default, with = "timestamp::option")]
-    pub last_message_timestamp: Option<DateTime<Utc>>,
-    pub privacy: Option<Privacy>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub birthday: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub pronouns: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub avatar_url: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub webhook_avatar_url: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub banner: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub description: Patch<String>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub created: Patch<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub proxy_tags: Patch<Vec<ProxyTag>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub keep_proxy: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub tts: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub autoproxy_enabled: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub message_count: Patch<u64>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub last_message_timestamp: Patch<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub privacy: Patch<Privacy>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
-    pub id: Option<String>,
-    pub uuid: Option<String>,
-    pub system: Option<String>,
-    pub name: Option<String>,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub icon: Option<String>,
-    pub banner: Option<String>,
-    pub color: Option<String>,
-    pub privacy: Option<Privacy>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub uuid: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub system: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub display_name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub description: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub icon: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub banner: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub color: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub privacy: Patch<Privacy>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Switch {
-    pub id: Option<String>,
-    #[serde(default, with = "timestamp::option")]
-    pub timestamp: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub id: Patch<String>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub timestamp: Patch<DateTime<Utc>>,
     /// Member UUIDs, first is the main fronter.
-    pub members: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub members: Patch<Vec<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SystemGuildSettings {
-    pub guild_id: Option<String>,
-    pub proxying_enabled: Option<bool>,
-    pub tag: Option<String>,
-    pub tag_enabled: Option<bool>,
-    pub name: Option<String>,
-    pub avatar_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub guild_id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub proxying_enabled: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub tag: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub tag_enabled: Patch<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub avatar_url: Patch<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemberGuildSettings {
-    pub guild_id: Option<String>,
-    pub display_name: Option<String>,
-    pub avatar_url: Option<String>,
-    pub keep_proxy: Option<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub guild_id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub display_name: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub avatar_url: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub keep_proxy: Patch<bool>,
     /// Only on the account-settings form of `UPDATE_MEMBER_GUILD`.
-    pub allow_autoproxy: Option<bool>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub allow_autoproxy: Patch<bool>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -245,27 +396,46 @@ pub enum AutoproxyMode {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Autoproxy {
-    pub guild_id: Option<String>,
-    pub channel_id: Option<String>,
-    pub autoproxy_mode: Option<AutoproxyMode>,
-    pub autoproxy_member: Option<String>,
-    #[serde(default, with = "timestamp::option")]
-    pub last_latch_timestamp: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub guild_id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub channel_id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub autoproxy_mode: Patch<AutoproxyMode>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub autoproxy_member: Patch<String>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub last_latch_timestamp: Patch<DateTime<Utc>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    #[serde(default, with = "timestamp::option")]
-    pub timestamp: Option<DateTime<Utc>>,
-    pub id: Option<String>,
-    pub original: Option<String>,
-    pub sender: Option<String>,
-    pub channel: Option<String>,
-    pub guild: Option<String>,
-    pub system: Option<System>,
-    pub member: Option<Member>,
+    #[serde(
+        default,
+        with = "patch::timestamp",
+        skip_serializing_if = "Patch::is_unchanged"
+    )]
+    pub timestamp: Patch<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub id: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub original: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub sender: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub channel: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub guild: Patch<String>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub system: Patch<System>,
+    #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+    pub member: Patch<Member>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -1,7 +1,15 @@
-//! PluralKit dispatch: the shared signing token and the typed events.
+//! PluralKit dispatch: everything switchboard knows about this sender. The
+//! shared signing token, the event types and their models (with [`Patch`]
+//! fields for partial updates), its part of the ingest decision, and its
+//! configuration.
 
+pub mod config;
 pub mod events;
+pub(crate) mod ingest;
+pub mod patch;
 pub mod verify;
 
-pub use events::{DispatchEvent, Event};
+pub use config::PluralKitConfig;
+pub use events::{DispatchEvent, Event, EventType};
+pub use patch::Patch;
 pub use verify::{SigningTokens, SIGNING_TOKEN_FIELD};

@@ -1,18 +1,21 @@
-//! The SQS adapter of the queue port, and the local stand-in for Lambda's SQS
-//! event source mapping.
+//! The SQS adapter of the queue port.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig};
-use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageAttributeValue;
 
 use super::{EventQueue, QueueError, QueuedEvent};
-use crate::config::ConfigError;
+use crate::config::{
+    ConfigError, AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS,
+    AWS_REGION, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+};
 
+/// The queue port on SQS: one `SendMessage` per event, retried within the
+/// caller's deadline.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: aws_sdk_sqs::Client,
@@ -20,6 +23,7 @@ pub struct SqsQueue {
 }
 
 impl SqsQueue {
+    /// A queue sending to `queue_url` with `client`.
     pub fn new(client: aws_sdk_sqs::Client, queue_url: String) -> Self {
         Self { client, queue_url }
     }
@@ -84,7 +88,9 @@ fn https_client(endpoint_override: Option<&str>) -> aws_sdk_sqs::config::SharedH
 /// walking the whole default provider chain at cold start.
 #[derive(Clone)]
 pub struct SqsSettings {
+    /// The region the queue is in.
     pub region: String,
+    /// The function's credentials.
     pub credentials: Credentials,
     /// `AWS_ENDPOINT_URL_SQS`, else `AWS_ENDPOINT_URL`: a local SQS server.
     pub endpoint_url: Option<String>,
@@ -102,33 +108,35 @@ impl std::fmt::Debug for SqsSettings {
 }
 
 impl SqsSettings {
+    /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads any name → value lookup; an empty value counts as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let region = get("AWS_REGION")
-            .or_else(|| get("AWS_DEFAULT_REGION"))
+        let region = get(AWS_REGION)
+            .or_else(|| get(AWS_DEFAULT_REGION))
             .ok_or(ConfigError::Missing {
-                variable: "AWS_REGION",
+                variable: AWS_REGION,
             })?;
-        let access_key = get("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing {
-            variable: "AWS_ACCESS_KEY_ID",
+        let access_key = get(AWS_ACCESS_KEY_ID).ok_or(ConfigError::Missing {
+            variable: AWS_ACCESS_KEY_ID,
         })?;
-        let secret_key = get("AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing {
-            variable: "AWS_SECRET_ACCESS_KEY",
+        let secret_key = get(AWS_SECRET_ACCESS_KEY).ok_or(ConfigError::Missing {
+            variable: AWS_SECRET_ACCESS_KEY,
         })?;
         // Lambda's credentials last as long as the execution environment, so
         // reading them once is what the environment provider would do anyway.
         let credentials = Credentials::new(
             access_key,
             secret_key,
-            get("AWS_SESSION_TOKEN"),
+            get(AWS_SESSION_TOKEN),
             None,
             "lambda-environment",
         );
-        let endpoint_url = get("AWS_ENDPOINT_URL_SQS").or_else(|| get("AWS_ENDPOINT_URL"));
+        let endpoint_url = get(AWS_ENDPOINT_URL_SQS).or_else(|| get(AWS_ENDPOINT_URL));
         Ok(Self {
             region,
             credentials,
@@ -136,14 +144,6 @@ impl SqsSettings {
         })
     }
 
-    /// Settings for a local SQS-compatible server, which accepts any credentials.
-    pub fn local(endpoint_url: &str) -> Self {
-        Self {
-            region: "us-east-1".into(),
-            credentials: Credentials::new("testing", "testing", None, None, "local"),
-            endpoint_url: Some(endpoint_url.into()),
-        }
-    }
 }
 
 #[async_trait]
@@ -214,219 +214,4 @@ where
         }
         _ => true,
     }
-}
-
-/// The local stand-in for Lambda's SQS event source mapping: receive a batch,
-/// hand it over in the `SqsEvent` shape Lambda uses, delete what succeeded and
-/// leave the failures to reappear after their visibility timeout, so the queue's
-/// redrive policy moves poison messages to the dead-letter queue as on AWS.
-#[derive(Debug, Clone)]
-pub struct LocalEventSource {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-    queue_arn: String,
-    region: String,
-    pub batch_size: i32,
-    pub wait_time_secs: i32,
-}
-
-/// What one poll did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PollOutcome {
-    pub received: usize,
-    pub deleted: usize,
-    pub failed: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EventSourceError {
-    #[error("SQS: {0}")]
-    Sqs(String),
-    #[error("the function failed the whole batch: {0}")]
-    Invoke(String),
-}
-
-fn sqs_error(error: impl std::error::Error + 'static) -> EventSourceError {
-    EventSourceError::Sqs(aws_sdk_sqs::error::DisplayErrorContext(error).to_string())
-}
-
-impl LocalEventSource {
-    pub async fn new(
-        client: aws_sdk_sqs::Client,
-        queue_url: String,
-    ) -> Result<Self, EventSourceError> {
-        let attributes = client
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(sqs_error)?;
-        let queue_arn = attributes
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-            .cloned()
-            .unwrap_or_default();
-        let region = client
-            .config()
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| "us-east-1".into());
-        Ok(Self {
-            client,
-            queue_url,
-            queue_arn,
-            region,
-            batch_size: 10,
-            wait_time_secs: 1,
-        })
-    }
-
-    /// Receives one batch (long-polling up to `wait_time_secs`), passes it to
-    /// `invoke`, and deletes every record `invoke` did not report as failed.
-    /// If `invoke` fails outright, nothing is deleted: the whole batch reappears.
-    pub async fn poll_once<F, Fut, E>(&self, invoke: F) -> Result<PollOutcome, EventSourceError>
-    where
-        F: FnOnce(SqsEvent) -> Fut,
-        Fut: std::future::Future<Output = Result<SqsBatchResponse, E>>,
-        E: std::fmt::Display,
-    {
-        let received = self
-            .client
-            .receive_message()
-            .queue_url(&self.queue_url)
-            .max_number_of_messages(self.batch_size)
-            .wait_time_seconds(self.wait_time_secs)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .map_err(sqs_error)?;
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return Ok(PollOutcome::default());
-        }
-        // A batch we cannot convert is left alone to reappear, never deleted.
-        let event = to_sqs_event(&messages, &self.queue_arn, &self.region)
-            .map_err(|e| EventSourceError::Sqs(format!("cannot build SqsEvent: {e}")))?;
-        let response = invoke(event)
-            .await
-            .map_err(|e| EventSourceError::Invoke(e.to_string()))?;
-        let failed: std::collections::HashSet<&str> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        let mut outcome = PollOutcome {
-            received: messages.len(),
-            ..PollOutcome::default()
-        };
-        if failed.contains("") {
-            // As on Lambda: an unnamed failure fails the whole batch.
-            outcome.failed = messages.len();
-            return Ok(outcome);
-        }
-        for message in &messages {
-            if failed.contains(message.message_id().unwrap_or_default()) {
-                outcome.failed += 1;
-                continue;
-            }
-            if let Some(handle) = message.receipt_handle() {
-                self.client
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await
-                    .map_err(sqs_error)?;
-                outcome.deleted += 1;
-            }
-        }
-        Ok(outcome)
-    }
-}
-
-/// Receives up to `max` distinct messages (with all their attributes), hiding
-/// each for `visibility_secs`; nothing is deleted. For looking at a queue.
-pub async fn receive_up_to(
-    client: &aws_sdk_sqs::Client,
-    queue_url: &str,
-    max: usize,
-    visibility_secs: i32,
-) -> Result<Vec<aws_sdk_sqs::types::Message>, EventSourceError> {
-    let mut seen = std::collections::HashSet::new();
-    let mut all = Vec::new();
-    while all.len() < max {
-        let batch = client
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .visibility_timeout(visibility_secs)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .map_err(sqs_error)?
-            .messages
-            .unwrap_or_default();
-        if batch.is_empty() {
-            break;
-        }
-        for message in batch {
-            if seen.insert(message.message_id().unwrap_or_default().to_owned()) {
-                all.push(message);
-            }
-        }
-    }
-    Ok(all)
-}
-
-/// Builds the `SqsEvent` Lambda would deliver for `messages`.
-pub fn to_sqs_event(
-    messages: &[aws_sdk_sqs::types::Message],
-    queue_arn: &str,
-    region: &str,
-) -> Result<SqsEvent, serde_json::Error> {
-    let records: Vec<serde_json::Value> = messages
-        .iter()
-        .map(|message| {
-            let attributes: serde_json::Map<String, serde_json::Value> = message
-                .attributes()
-                .map(|a| {
-                    a.iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), v.clone().into()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let message_attributes: serde_json::Map<String, serde_json::Value> = message
-                .message_attributes()
-                .map(|a| {
-                    a.iter()
-                        .map(|(name, value)| {
-                            let value = serde_json::json!({
-                                "stringValue": value.string_value(),
-                                "dataType": value.data_type(),
-                                "stringListValues": [],
-                                "binaryListValues": [],
-                            });
-                            (name.clone(), value)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            serde_json::json!({
-                "messageId": message.message_id(),
-                "receiptHandle": message.receipt_handle(),
-                "body": message.body(),
-                "md5OfBody": message.md5_of_body(),
-                "md5OfMessageAttributes": message.md5_of_message_attributes(),
-                "attributes": attributes,
-                "messageAttributes": message_attributes,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": region,
-            })
-        })
-        .collect();
-    serde_json::from_value(serde_json::json!({ "Records": records }))
 }

@@ -1,0 +1,75 @@
+//! Discord's part of the ingest decision: verify the signature over the raw
+//! bytes, then read just enough of the body to queue it.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::config::DiscordConfig;
+use super::events::WEBHOOK_TYPE_PING;
+use super::verify::verify_discord_request;
+use crate::ingest::{queued_event, Accepted, IngestRequest};
+use crate::json_limits::check_json_limits;
+use crate::queue::MessageAttribute;
+use crate::rejection::Rejection;
+use crate::sender::Sender;
+
+/// What ingest needs from a Discord body, borrowed from it.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type")]
+    webhook_type: u64,
+    #[serde(borrow)]
+    application_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<EventHead<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EventHead<'a> {
+    #[serde(rename = "type", borrow)]
+    event_type: Cow<'a, str>,
+}
+
+/// Verifies a Discord request and decides what to queue. The body is queued
+/// byte for byte: it is exactly what was signed.
+pub(crate) fn accept(
+    config: &DiscordConfig,
+    request: &IngestRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<Accepted, Rejection> {
+    verify_discord_request(
+        &config.public_keys,
+        config.replay_window,
+        request.headers.iter().copied(),
+        request.body,
+        now.timestamp(),
+    )?;
+    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
+    let head: Head<'_> =
+        serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
+    if head.webhook_type == u64::from(WEBHOOK_TYPE_PING) {
+        return Ok(Accepted::Ping);
+    }
+    let event_type = head
+        .event
+        .ok_or(Rejection::InvalidJson)?
+        .event_type
+        .into_owned();
+    let owner = head
+        .application_id
+        .filter(|id| !id.is_empty())
+        .map(|id| MessageAttribute {
+            name: "application_id",
+            value: id.into_owned(),
+        });
+    let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
+    let payload =
+        RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
+    Ok(Accepted::Event {
+        event: queued_event(Sender::Discord, event_type, now, payload, owner),
+        deadline: config.enqueue_deadline,
+    })
+}

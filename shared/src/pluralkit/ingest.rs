@@ -1,0 +1,60 @@
+//! PluralKit's part of the ingest decision: find the token in the body,
+//! compare it, and queue the body without it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+
+use super::config::PluralKitConfig;
+use super::events::EventType;
+use super::verify::SIGNING_TOKEN_FIELD;
+use crate::ingest::{queued_event, Accepted, IngestRequest};
+use crate::json_limits::check_json_limits;
+use crate::queue::MessageAttribute;
+use crate::rejection::Rejection;
+use crate::sender::Sender;
+
+/// Authenticates a PluralKit dispatch and decides what to queue.
+pub(crate) fn accept(
+    config: &PluralKitConfig,
+    request: &IngestRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<Accepted, Rejection> {
+    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
+    // Top-level keys with their values kept as raw text, so removing the token
+    // leaves every other byte of every value as PluralKit sent it.
+    let mut fields: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
+    let token = fields
+        .remove(SIGNING_TOKEN_FIELD)
+        .ok_or(Rejection::MissingToken)?;
+    let token: &str = serde_json::from_str::<Option<&str>>(token.get())
+        .ok()
+        .flatten()
+        .ok_or(Rejection::MissingToken)?;
+    if !config.signing_tokens.matches(token) {
+        return Err(Rejection::BadToken);
+    }
+    let event_type: String = fields
+        .get("type")
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .ok_or(Rejection::InvalidJson)?;
+    if event_type == EventType::Ping.as_str() {
+        return Ok(Accepted::Ping);
+    }
+    let owner = fields
+        .get("system_id")
+        .and_then(|raw| serde_json::from_str::<Option<String>>(raw.get()).ok())
+        .flatten()
+        .filter(|id| !id.is_empty())
+        .map(|id| MessageAttribute {
+            name: "system_id",
+            value: id,
+        });
+    let payload = serde_json::value::to_raw_value(&fields).map_err(|_| Rejection::InvalidJson)?;
+    Ok(Accepted::Event {
+        event: queued_event(Sender::Pluralkit, event_type, now, payload, owner),
+        deadline: config.enqueue_deadline,
+    })
+}

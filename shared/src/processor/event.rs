@@ -1,0 +1,112 @@
+//! A typed event from either sender, its kind, and what a handler knows
+//! about the record that carried it.
+
+use chrono::{DateTime, Utc};
+
+use crate::envelope::Envelope;
+use crate::sender::Sender;
+use crate::{discord, pluralkit};
+
+/// A typed event from either sender.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A Discord webhook event.
+    Discord(discord::WebhookEvent),
+    /// A PluralKit dispatch.
+    Pluralkit(pluralkit::DispatchEvent),
+}
+
+/// An event's sender and type together: what handlers are registered for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A Discord event type.
+    Discord(discord::EventType),
+    /// A PluralKit event type.
+    Pluralkit(pluralkit::EventType),
+}
+
+impl EventKind {
+    /// The sender of this kind of event.
+    pub fn sender(&self) -> Sender {
+        match self {
+            EventKind::Discord(_) => Sender::Discord,
+            EventKind::Pluralkit(_) => Sender::Pluralkit,
+        }
+    }
+
+    /// The type's name on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EventKind::Discord(kind) => kind.as_str(),
+            EventKind::Pluralkit(kind) => kind.as_str(),
+        }
+    }
+
+    /// The same kind with a known type name read as that type, so
+    /// `Unknown("ENTITLEMENT_CREATE")` and `EntitlementCreate` are one route.
+    pub(crate) fn normalized(self) -> Self {
+        match self {
+            EventKind::Discord(kind) => EventKind::Discord(kind.as_str().into()),
+            EventKind::Pluralkit(kind) => EventKind::Pluralkit(kind.as_str().into()),
+        }
+    }
+}
+
+impl From<discord::EventType> for EventKind {
+    fn from(kind: discord::EventType) -> Self {
+        EventKind::Discord(kind)
+    }
+}
+
+impl From<pluralkit::EventType> for EventKind {
+    fn from(kind: pluralkit::EventType) -> Self {
+        EventKind::Pluralkit(kind)
+    }
+}
+
+impl Event {
+    /// Decodes an envelope's payload into the typed event for its sender.
+    pub fn from_envelope(envelope: &Envelope) -> Result<Self, serde_json::Error> {
+        match envelope.source {
+            Sender::Discord => {
+                discord::WebhookEvent::from_json(envelope.payload.get()).map(Event::Discord)
+            }
+            Sender::Pluralkit => {
+                pluralkit::DispatchEvent::from_json(envelope.payload.get()).map(Event::Pluralkit)
+            }
+        }
+    }
+
+    /// The event's sender and type.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Discord(event) => EventKind::Discord(event.event.kind()),
+            Event::Pluralkit(event) => EventKind::Pluralkit(event.event.kind()),
+        }
+    }
+
+    /// True for a type this version does not know.
+    pub fn is_unknown(&self) -> bool {
+        match self {
+            Event::Discord(event) => event.event.is_unknown(),
+            Event::Pluralkit(event) => event.event.is_unknown(),
+        }
+    }
+}
+
+/// What a handler knows about the record besides the event itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventContext {
+    /// The SQS message id.
+    pub message_id: String,
+    /// SQS's `ApproximateReceiveCount`: 1 on the first delivery.
+    pub receive_count: u32,
+    /// The envelope's `source`.
+    pub source: Sender,
+    /// The envelope's `event_type`, as the sender wrote it.
+    pub event_type: String,
+    /// When ingest accepted the event.
+    pub received_at: DateTime<Utc>,
+    /// The envelope's `dedupe_key`.
+    pub dedupe_key: String,
+}

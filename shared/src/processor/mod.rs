@@ -1,0 +1,12 @@
+//! The processor's core: decode each SQS record's envelope into a typed event,
+//! route it to the registered handlers, and report only the records that failed.
+
+mod batch;
+mod event;
+mod handler;
+mod registry;
+
+pub use batch::{process_batch, RecordFailure};
+pub use event::{Event, EventContext, EventKind};
+pub use handler::{Handler, HandlerError};
+pub use registry::{Registry, RegistryBuilder, RegistryError};

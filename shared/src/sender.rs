@@ -1,0 +1,133 @@
+//! The one notion of "which sender": the route a request came in on, the
+//! envelope's `source`, and what the CLI sends as. Adding a sender starts here;
+//! the compiler then points at every match that needs an arm.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{discord, pluralkit};
+
+/// A webhook sender switchboard accepts events from.
+///
+/// Serialized as the envelope's `source` field (`"discord"`, `"pluralkit"`),
+/// which is a public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sender {
+    /// Discord webhook events, signed with Ed25519.
+    Discord,
+    /// PluralKit dispatch, authenticated by a shared signing token in the body.
+    Pluralkit,
+}
+
+impl Sender {
+    /// Every sender, in a stable order.
+    pub const ALL: [Sender; 2] = [Sender::Discord, Sender::Pluralkit];
+
+    /// The lowercase name: the envelope's `source`, the route's last path
+    /// segment and the fixtures' folder.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sender::Discord => "discord",
+            Sender::Pluralkit => "pluralkit",
+        }
+    }
+
+    /// Finds the sender for a request path: `/discord` or `/pluralkit`,
+    /// optionally behind one stage prefix (`/prod/discord`) and with a trailing
+    /// slash.
+    pub fn from_path(path: &str) -> Option<Sender> {
+        let mut segments = path.trim_matches('/').split('/').rev();
+        let last = segments.next()?;
+        if segments.count() > 1 {
+            return None;
+        }
+        Sender::ALL
+            .into_iter()
+            .find(|sender| sender.as_str() == last)
+    }
+
+    /// The one success status the sender accepts: Discord wants 204,
+    /// PluralKit exactly 200 (a 204 counts as a failure there).
+    pub const fn success_status(self) -> u16 {
+        match self {
+            Sender::Discord => 204,
+            Sender::Pluralkit => 200,
+        }
+    }
+
+    /// The sender that sends `event_type`, when one of them knows it.
+    pub fn of_event_type(event_type: &str) -> Option<Sender> {
+        if discord::EventType::ALL
+            .iter()
+            .any(|known| known.as_str() == event_type)
+        {
+            Some(Sender::Discord)
+        } else if pluralkit::EventType::ALL
+            .iter()
+            .any(|known| known.as_str() == event_type)
+        {
+            Some(Sender::Pluralkit)
+        } else {
+            None
+        }
+    }
+
+    /// The names of the event types the sender really sends, in its order.
+    pub fn event_type_names(self) -> Vec<&'static str> {
+        match self {
+            Sender::Discord => discord::EventType::ALL.iter().map(|t| t.as_str()).collect(),
+            Sender::Pluralkit => pluralkit::EventType::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for Sender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_with_and_without_a_stage() {
+        assert_eq!(Sender::from_path("/discord"), Some(Sender::Discord));
+        assert_eq!(Sender::from_path("/prod/pluralkit"), Some(Sender::Pluralkit));
+        assert_eq!(Sender::from_path("/discord/"), Some(Sender::Discord));
+        assert_eq!(Sender::from_path("/a/b/discord"), None);
+        assert_eq!(Sender::from_path("/"), None);
+        assert_eq!(Sender::from_path("/discordx"), None);
+    }
+
+    #[test]
+    fn serializes_as_the_envelope_source() {
+        for sender in Sender::ALL {
+            assert_eq!(
+                serde_json::to_string(&sender).unwrap(),
+                format!("\"{}\"", sender.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn finds_the_sender_of_an_event_type() {
+        assert_eq!(
+            Sender::of_event_type("ENTITLEMENT_CREATE"),
+            Some(Sender::Discord)
+        );
+        assert_eq!(
+            Sender::of_event_type("CREATE_SWITCH"),
+            Some(Sender::Pluralkit)
+        );
+        assert_eq!(Sender::of_event_type("ENTITLEMENT_CRATE"), None);
+        assert_eq!(Sender::Discord.event_type_names().len(), 12);
+        assert_eq!(Sender::Pluralkit.event_type_names().len(), 20);
+    }
+}
