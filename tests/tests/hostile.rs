@@ -6,16 +6,19 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
-use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::{SqsQueue, SqsSettings};
-use switchboard::Config;
-use switchboard_tests::{create_queues, drain_view, sqs_client, MotoServer};
+use switchboard_devkit::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard_devkit::local_sqs_settings;
+use switchboard::IngestConfig;
+use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
+use switchboard_devkit::{HttpRequest, RequestShape};
+use switchboard_tests::{drain_view, DriveIngest};
+use std::sync::Arc;
 
 const TOKEN: &str = "aG9zdGlsZS10b2tlbi1ob3N0aWxlLXRva2VuLWhvc3RpbGUtdG9rZW4taG9zdGlsZS0";
 const EVENT: &str = r#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1","user_id":"2","sku_id":"3"}}}"#;
@@ -24,21 +27,10 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[77; 32])
 }
 
-#[derive(Clone, Copy)]
-enum Shape {
-    HttpApi,
-    Rest,
-}
-
 struct Case {
     class: &'static str,
-    shape: Shape,
-    method: &'static str,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    /// Sent as this raw `body` with `isBase64Encoded: true`, bypassing encoding.
-    raw_base64: Option<String>,
+    shape: RequestShape,
+    request: HttpRequest,
     expected: u16,
 }
 
@@ -52,66 +44,25 @@ impl Case {
     ) -> Self {
         Self {
             class,
-            shape: Shape::HttpApi,
-            method: "POST",
-            path: path.into(),
-            headers,
-            body,
-            raw_base64: None,
+            shape: RequestShape::HttpApiV2,
+            request: HttpRequest::post(path, body).headers(headers),
             expected,
         }
     }
 
-    fn event(&self) -> Value {
-        let (body, encoded) = match (&self.raw_base64, std::str::from_utf8(&self.body)) {
-            (Some(raw), _) => (raw.clone(), true),
-            (None, Ok(text)) => (text.to_owned(), false),
-            (None, Err(_)) => (
-                base64::engine::general_purpose::STANDARD.encode(&self.body),
-                true,
-            ),
-        };
-        match self.shape {
-            Shape::HttpApi => {
-                // HTTP APIs join repeated headers with commas.
-                let mut headers: BTreeMap<String, String> = BTreeMap::new();
-                for (name, value) in &self.headers {
-                    headers
-                        .entry(name.clone())
-                        .and_modify(|v| *v = format!("{v},{value}"))
-                        .or_insert(value.clone());
-                }
-                json!({
-                    "version": "2.0", "routeKey": "$default", "rawPath": self.path, "rawQueryString": "",
-                    "headers": headers,
-                    "requestContext": {
-                        "accountId": "1", "apiId": "api", "domainName": "api.example", "domainPrefix": "api",
-                        "http": {"method": self.method, "path": self.path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
-                        "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0
-                    },
-                    "body": body, "isBase64Encoded": encoded
-                })
-            }
-            Shape::Rest => {
-                let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                for (name, value) in &self.headers {
-                    multi.entry(name.clone()).or_default().push(value.clone());
-                }
-                let single: BTreeMap<String, String> = multi
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.last().cloned().unwrap_or_default()))
-                    .collect();
-                json!({
-                    "resource": self.path, "path": self.path, "httpMethod": self.method,
-                    "headers": single, "multiValueHeaders": multi,
-                    "queryStringParameters": null, "multiValueQueryStringParameters": null,
-                    "pathParameters": null, "stageVariables": null,
-                    "requestContext": {"accountId": "1", "resourceId": "r", "stage": "prod", "requestId": "r",
-                        "identity": {"sourceIp": "192.0.2.1"}, "resourcePath": self.path, "httpMethod": self.method, "apiId": "api"},
-                    "body": body, "isBase64Encoded": encoded
-                })
-            }
-        }
+    fn in_shape(mut self, shape: RequestShape) -> Self {
+        self.shape = shape;
+        self
+    }
+
+    fn with_method(mut self, method: &str) -> Self {
+        self.request = self.request.method(method);
+        self
+    }
+
+    fn with_raw_base64_body(mut self, raw: &str) -> Self {
+        self.request = self.request.raw_base64_body(raw);
+        self
     }
 }
 
@@ -133,19 +84,51 @@ fn pk(body: Value) -> Vec<u8> {
     body.to_string().into_bytes()
 }
 
-fn corpus() -> Vec<Case> {
-    let mut cases = Vec::new();
-    let ts = now();
-    let good = signed(EVENT.as_bytes(), &ts, &key());
-    let good_sig = good[0].1.clone();
-    let with_sig = |sig: String| {
+/// What every class of case starts from: a correctly signed request.
+struct Signed {
+    ts: String,
+    good: Vec<(String, String)>,
+    good_sig: String,
+}
+
+impl Signed {
+    fn new() -> Self {
+        let ts = now();
+        let good = signed(EVENT.as_bytes(), &ts, &key());
+        let good_sig = good[0].1.clone();
+        Self { ts, good, good_sig }
+    }
+
+    fn with_sig(&self, sig: String) -> Vec<(String, String)> {
         vec![
             ("x-signature-ed25519".to_string(), sig),
-            ("x-signature-timestamp".to_string(), ts.clone()),
+            ("x-signature-timestamp".to_string(), self.ts.clone()),
         ]
-    };
+    }
+}
 
-    // Signature and body.
+fn corpus() -> Vec<Case> {
+    let signed = Signed::new();
+    [
+        signature_cases(&signed),
+        malformed_hex_cases(&signed),
+        header_cases(&signed),
+        timestamp_cases(),
+        body_cases(&signed),
+        routing_cases(&signed),
+        token_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Bit flips in the signature, the timestamp and the body; wrong keys; a
+/// signature for another body.
+fn signature_cases(signed_request: &Signed) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let Signed { ts, good, good_sig } = signed_request;
+    let with_sig = |sig: String| signed_request.with_sig(sig);
     let sig_bytes = hex::decode(&good_sig).unwrap();
     for i in 0..64 {
         let mut flipped = sig_bytes.clone();
@@ -202,7 +185,14 @@ fn corpus() -> Vec<Case> {
         ));
     }
 
-    // Malformed hex.
+    cases
+}
+
+/// Signatures that are not 128 lowercase hex characters.
+fn malformed_hex_cases(signed_request: &Signed) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let good_sig = &signed_request.good_sig;
+    let with_sig = |sig: String| signed_request.with_sig(sig);
     let mut mixed = good_sig.clone().into_bytes();
     for (i, byte) in mixed.iter_mut().enumerate() {
         if i % 3 == 0 {
@@ -232,7 +222,13 @@ fn corpus() -> Vec<Case> {
         ));
     }
 
-    // Headers.
+    cases
+}
+
+/// Missing and duplicated signature headers.
+fn header_cases(signed_request: &Signed) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let Signed { ts, good, good_sig } = signed_request;
     let only_ts = vec![("x-signature-timestamp".to_string(), ts.clone())];
     let only_sig = vec![("x-signature-ed25519".to_string(), good_sig.clone())];
     cases.push(Case::new(
@@ -257,10 +253,10 @@ fn corpus() -> Vec<Case> {
         401,
     ));
     for (shape, name) in [
-        (Shape::Rest, "x-signature-ed25519"),
-        (Shape::Rest, "x-signature-timestamp"),
-        (Shape::HttpApi, "x-signature-ed25519"),
-        (Shape::HttpApi, "x-signature-timestamp"),
+        (RequestShape::RestV1, "x-signature-ed25519"),
+        (RequestShape::RestV1, "x-signature-timestamp"),
+        (RequestShape::HttpApiV2, "x-signature-ed25519"),
+        (RequestShape::HttpApiV2, "x-signature-timestamp"),
     ] {
         let mut headers = good.clone();
         let value = headers
@@ -269,12 +265,16 @@ fn corpus() -> Vec<Case> {
             .map(|(_, v)| v.clone())
             .unwrap();
         headers.push((name.to_string(), value));
-        let mut case = Case::new("duplicated header", "/discord", headers, EVENT.into(), 401);
-        case.shape = shape;
-        cases.push(case);
+        cases.push(
+            Case::new("duplicated header", "/discord", headers, EVENT.into(), 401).in_shape(shape),
+        );
     }
+    cases
+}
 
-    // Timestamps, each correctly signed.
+/// Timestamps outside the window or not numbers, each correctly signed.
+fn timestamp_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
     let now_secs = Utc::now().timestamp();
     // The exact edges are unit-tested with a fixed clock; here the clock moves.
     for stamp in [
@@ -312,7 +312,13 @@ fn corpus() -> Vec<Case> {
         ));
     }
 
-    // Bodies.
+    cases
+}
+
+/// Oversized, invalid UTF-8, invalid base64, not JSON, too deep, huge numbers, empty.
+fn body_cases(signed_request: &Signed) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let Signed { ts, good, .. } = signed_request;
     let oversized = vec![b' '; 64 * 1024 + 1];
     cases.push(Case::new(
         "oversized body",
@@ -345,9 +351,10 @@ fn corpus() -> Vec<Case> {
     ));
     for path in ["/discord", "/pluralkit"] {
         for raw in ["!!!not base64!!!", "YWJj=", "%%%%"] {
-            let mut case = Case::new("invalid base64", path, good.clone(), vec![], 400);
-            case.raw_base64 = Some(raw.into());
-            cases.push(case);
+            cases.push(
+                Case::new("invalid base64", path, good.clone(), vec![], 400)
+                    .with_raw_base64_body(raw),
+            );
         }
     }
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
@@ -412,12 +419,19 @@ fn corpus() -> Vec<Case> {
         ));
     }
 
-    // Routing.
+    cases
+}
+
+/// Wrong methods and wrong paths.
+fn routing_cases(signed_request: &Signed) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let good = &signed_request.good;
     for path in ["/discord", "/pluralkit"] {
         for method in ["GET", "PUT", "DELETE", "PATCH"] {
-            let mut case = Case::new("wrong method", path, good.clone(), EVENT.into(), 405);
-            case.method = method;
-            cases.push(case);
+            cases.push(
+                Case::new("wrong method", path, good.clone(), EVENT.into(), 405)
+                    .with_method(method),
+            );
         }
     }
     for path in [
@@ -437,7 +451,12 @@ fn corpus() -> Vec<Case> {
         ));
     }
 
-    // PluralKit tokens, on a PING and on a real event type.
+    cases
+}
+
+/// PluralKit tokens, on a PING and on a real event type.
+fn token_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
     for event_type in ["PING", "CREATE_MEMBER"] {
         let body = |token: Value| {
             pk(
@@ -506,34 +525,36 @@ fn corpus() -> Vec<Case> {
 async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "hostile", 5, 30).await;
+    let queues = create_queues(&client, "hostile", 5, 30).await
+        .unwrap();
     let public_key = hex::encode(key().verifying_key().to_bytes());
-    let config = Config::from_lookup(|name| match name {
+    let config = IngestConfig::from_lookup(|name| match name {
         QUEUE_URL => Some(queues.queue_url.clone()),
         DISCORD_PUBLIC_KEY => Some(public_key.clone()),
         PLURALKIT_SIGNING_TOKEN => Some(TOKEN.into()),
         _ => None,
     })
     .unwrap();
-    let sdk = SqsSettings::local(&server.endpoint());
-    let ingest = Ingest::new(
+    let sdk = local_sqs_settings(&server.endpoint());
+    let ingest = Arc::new(Ingest::new(
         config,
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),
-    );
+    ));
 
     let cases = corpus();
     assert!(cases.len() >= 200, "only {} cases", cases.len());
     let mut table: BTreeMap<(&str, u16), usize> = BTreeMap::new();
     let mut wrong = Vec::new();
     for case in &cases {
-        let event: lambda_http::request::LambdaRequest =
-            serde_json::from_value(case.event()).unwrap();
-        let status = ingest.handle_event(event).await.status().as_u16();
+        let status = ingest
+            .answer_in(case.shape, case.request.clone())
+            .await
+            .status;
         *table.entry((case.class, status)).or_default() += 1;
         if status != case.expected {
             wrong.push(format!(
                 "{} {} {} -> {status}, expected {}",
-                case.class, case.method, case.path, case.expected
+                case.class, case.request.method, case.request.path, case.expected
             ));
         }
     }
@@ -562,7 +583,12 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
         EVENT.into(),
         204,
     );
-    let event = serde_json::from_value(control.event()).unwrap();
-    assert_eq!(ingest.handle_event(event).await.status().as_u16(), 204);
+    assert_eq!(
+        ingest
+            .answer_in(control.shape, control.request)
+            .await
+            .status,
+        204
+    );
     assert_eq!(drain_view(&client, &queues.queue_url).await.len(), 1);
 }

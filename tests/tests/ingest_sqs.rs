@@ -10,10 +10,14 @@ use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
-use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::{SqsQueue, SqsSettings};
-use switchboard::Config;
-use switchboard_tests::{create_queues, drain_view, sqs_client, MotoServer};
+use switchboard_devkit::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard_devkit::local_sqs_settings;
+use switchboard::IngestConfig;
+use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
+use switchboard_devkit::HttpRequest;
+use switchboard_tests::{drain_view, DriveIngest};
+use std::sync::Arc;
 
 const TOKEN: &str = "aW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG8";
 
@@ -21,9 +25,9 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[5; 32])
 }
 
-fn config(queue_url: &str) -> Config {
+fn config(queue_url: &str) -> IngestConfig {
     let public_key = hex::encode(key().verifying_key().to_bytes());
-    Config::from_lookup(|name| match name {
+    IngestConfig::from_lookup(|name| match name {
         QUEUE_URL => Some(queue_url.to_owned()),
         DISCORD_PUBLIC_KEY => Some(public_key.clone()),
         PLURALKIT_SIGNING_TOKEN => Some(TOKEN.to_owned()),
@@ -32,21 +36,16 @@ fn config(queue_url: &str) -> Config {
     .unwrap()
 }
 
-fn http_api_request(path: &str, headers: Value, body: &str) -> lambda_http::Request {
-    let event = json!({
-        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example", "domainPrefix": "api",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
-            "requestId": "r", "routeKey": format!("POST {path}"), "stage": "$default", "time": "", "timeEpoch": 0
-        },
-        "body": body, "isBase64Encoded": false
-    });
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+fn http_api_request(path: &str, headers: Value, body: &str) -> HttpRequest {
+    let headers = headers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()));
+    HttpRequest::post(path, body).headers(headers)
 }
 
-fn discord_request(body: &str) -> lambda_http::Request {
+fn discord_request(body: &str) -> HttpRequest {
     let ts = Utc::now().timestamp().to_string();
     let sig = sign_discord_request(&key(), &ts, body.as_bytes());
     http_api_request(
@@ -64,52 +63,53 @@ fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String
         .map(str::to_owned)
 }
 
-async fn ingest_for(server: &MotoServer, queue_url: &str) -> Ingest<SqsQueue> {
-    let sdk = SqsSettings::local(&server.endpoint());
-    Ingest::new(
+async fn ingest_for(server: &MotoServer, queue_url: &str) -> Arc<Ingest<SqsQueue>> {
+    let sdk = local_sqs_settings(&server.endpoint());
+    Arc::new(Ingest::new(
         config(queue_url),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.to_owned()),
-    )
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
     let server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "ingest-events", 5, 30).await;
+    let queues = create_queues(&client, "ingest-events", 5, 30).await
+        .unwrap();
     let ingest = ingest_for(&server, &queues.queue_url).await;
 
     let discord_body = std::fs::read_to_string(
-        switchboard_tests::repo_root().join("fixtures/discord/ENTITLEMENT_CREATE.json"),
+        switchboard_devkit::repo_root().join("fixtures/discord/ENTITLEMENT_CREATE.json"),
     )
     .unwrap();
-    let response = ingest.handle(discord_request(&discord_body)).await;
-    assert_eq!(response.status(), 204);
+    let response = ingest.answer(discord_request(&discord_body)).await;
+    assert_eq!(response.status, 204);
 
     let pk_body =
         json!({"type": "CREATE_SWITCH", "signing_token": TOKEN, "system_id": "sys-1", "id": "sw-1",
         "data": {"id": "sw-1", "timestamp": "2026-11-01T12:00:00Z", "members": ["m-1"]}})
         .to_string();
     let response = ingest
-        .handle(http_api_request("/pluralkit", json!({}), &pk_body))
+        .answer(http_api_request("/pluralkit", json!({}), &pk_body))
         .await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status, 200);
 
     let ping = json!({"type": "PING", "signing_token": TOKEN, "system_id": "sys-1"}).to_string();
     assert_eq!(
         ingest
-            .handle(http_api_request("/pluralkit", json!({}), &ping))
+            .answer(http_api_request("/pluralkit", json!({}), &ping))
             .await
-            .status(),
+            .status,
         200
     );
     let bad =
         json!({"type": "CREATE_MEMBER", "signing_token": "nope", "system_id": "sys-1"}).to_string();
     assert_eq!(
         ingest
-            .handle(http_api_request("/pluralkit", json!({}), &bad))
+            .answer(http_api_request("/pluralkit", json!({}), &bad))
             .await
-            .status(),
+            .status,
         401
     );
 
@@ -157,18 +157,19 @@ async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
 async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
     let mut server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "ingest-outage", 5, 30).await;
+    let queues = create_queues(&client, "ingest-outage", 5, 30).await
+        .unwrap();
     let ingest = ingest_for(&server, &queues.queue_url).await;
     server.stop();
 
     let body = std::fs::read_to_string(
-        switchboard_tests::repo_root().join("fixtures/discord/LOBBY_MESSAGE_CREATE.json"),
+        switchboard_devkit::repo_root().join("fixtures/discord/LOBBY_MESSAGE_CREATE.json"),
     )
     .unwrap();
     let started = Instant::now();
-    let response = ingest.handle(discord_request(&body)).await;
+    let response = ingest.answer(discord_request(&body)).await;
     let discord_elapsed = started.elapsed();
-    assert_eq!(response.status(), 503);
+    assert_eq!(response.status, 503);
     assert!(
         discord_elapsed <= Duration::from_millis(2_500),
         "Discord answered after {discord_elapsed:?}"
@@ -177,10 +178,10 @@ async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
     let pk = json!({"type": "UPDATE_MEMBER", "signing_token": TOKEN, "system_id": "s", "id": "m", "data": {"name": "x"}}).to_string();
     let started = Instant::now();
     let response = ingest
-        .handle(http_api_request("/pluralkit", json!({}), &pk))
+        .answer(http_api_request("/pluralkit", json!({}), &pk))
         .await;
     let pluralkit_elapsed = started.elapsed();
-    assert_eq!(response.status(), 503);
+    assert_eq!(response.status, 503);
     assert!(
         pluralkit_elapsed <= Duration::from_millis(8_500),
         "PluralKit answered after {pluralkit_elapsed:?}"

@@ -10,11 +10,15 @@ use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
 use switchboard::config::*;
-use switchboard::discord::sign_discord_request;
-use switchboard::queue::sqs::{SqsQueue, SqsSettings};
-use switchboard::Config;
+use switchboard_devkit::sign_discord_request;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard_devkit::local_sqs_settings;
+use switchboard::IngestConfig;
 use switchboard_tests::proxy::{black_hole, TcpProxy};
-use switchboard_tests::{create_queues, drain_view, free_port, sqs_client, MotoServer};
+use switchboard_devkit::{create_queues, free_port, local_sqs_client as sqs_client, MotoServer};
+use switchboard_devkit::HttpRequest;
+use switchboard_tests::{drain_view, DriveIngest};
+use std::sync::Arc;
 
 const TOKEN: &str = "ZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZm";
 
@@ -22,9 +26,9 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[33; 32])
 }
 
-fn config(queue_url: &str, deadline_ms: Option<&str>) -> Config {
+fn config(queue_url: &str, deadline_ms: Option<&str>) -> IngestConfig {
     let public_key = hex::encode(key().verifying_key().to_bytes());
-    Config::from_lookup(|name| match name {
+    IngestConfig::from_lookup(|name| match name {
         QUEUE_URL => Some(queue_url.to_owned()),
         DISCORD_PUBLIC_KEY => Some(public_key.clone()),
         PLURALKIT_SIGNING_TOKEN => Some(TOKEN.to_owned()),
@@ -36,20 +40,18 @@ fn config(queue_url: &str, deadline_ms: Option<&str>) -> Config {
     .unwrap()
 }
 
-fn request(path: &str, headers: Value, body: &str) -> lambda_http::Request {
-    let event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": headers,
-        "requestContext": {"accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"},
-            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0},
-        "body": body, "isBase64Encoded": false
-    });
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+fn request(path: &str, headers: Value, body: &str) -> HttpRequest {
+    let headers = headers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()));
+    HttpRequest::post(path, body).headers(headers)
 }
 
 /// Event `n` of the stream: even numbers from Discord, odd from PluralKit,
 /// each carrying `evt-n` as its id.
-fn event(n: usize) -> lambda_http::Request {
+fn event(n: usize) -> HttpRequest {
     let id = format!("evt-{n}");
     if n.is_multiple_of(2) {
         let body = json!({"version": 1, "application_id": "1", "type": 1,
@@ -81,15 +83,16 @@ fn event_id(envelope: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_outage_mid_stream_loses_no_acknowledged_event() {
     let server = MotoServer::start();
-    let mut proxy = TcpProxy::start(free_port(), server.port).await;
+    let mut proxy = TcpProxy::start(free_port().unwrap(), server.port).await;
     let direct = sqs_client(&server.endpoint());
-    let queues = create_queues(&direct, "faults-stream", 5, 30).await;
-    let sdk = SqsSettings::local(&proxy.endpoint());
+    let queues = create_queues(&direct, "faults-stream", 5, 30).await
+        .unwrap();
+    let sdk = local_sqs_settings(&proxy.endpoint());
     // Short deadlines keep the outage quick; the defaults are tested elsewhere.
-    let ingest = Ingest::new(
+    let ingest = Arc::new(Ingest::new(
         config(&queues.queue_url, Some("300")),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),
-    );
+    ));
 
     const TOTAL: usize = 500;
     let (stop_at, resume_at) = (250, 300);
@@ -102,7 +105,7 @@ async fn an_outage_mid_stream_loses_no_acknowledged_event() {
         if n == resume_at {
             proxy.resume().await;
         }
-        let status = ingest.handle(event(n)).await.status().as_u16();
+        let status = ingest.answer(event(n)).await.status;
         match status {
             200 | 204 => {
                 acked.insert(format!("evt-{n}"));
@@ -144,16 +147,16 @@ async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
     let (port, _hole) = black_hole().await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let queue_url = format!("{endpoint}/123456789012/never");
-    let sdk = SqsSettings::local(&endpoint);
-    let ingest = Ingest::new(
+    let sdk = local_sqs_settings(&endpoint);
+    let ingest = Arc::new(Ingest::new(
         config(&queue_url, None),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.clone()),
-    );
+    ));
 
     let mut timings = Vec::new();
     for n in (0..10).step_by(2) {
         let started = Instant::now();
-        let status = ingest.handle(event(n)).await.status().as_u16();
+        let status = ingest.answer(event(n)).await.status;
         let elapsed = started.elapsed();
         assert_eq!(status, 503);
         assert!(
@@ -163,7 +166,7 @@ async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
         timings.push(elapsed.as_millis());
     }
     let started = Instant::now();
-    assert_eq!(ingest.handle(event(1)).await.status().as_u16(), 503);
+    assert_eq!(ingest.answer(event(1)).await.status, 503);
     let pluralkit = started.elapsed();
     assert!(
         pluralkit < Duration::from_millis(8_500),

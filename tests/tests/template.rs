@@ -11,7 +11,7 @@ fn load(text: &str) -> Yaml {
 }
 
 fn template_text() -> String {
-    std::fs::read_to_string(switchboard_tests::repo_root().join("template.yaml")).unwrap()
+    std::fs::read_to_string(switchboard_devkit::repo_root().join("template.yaml")).unwrap()
 }
 
 fn as_list(value: &Yaml) -> Vec<&Yaml> {

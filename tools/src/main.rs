@@ -1,15 +1,16 @@
 //! `switchboard`: the developer's companion for the local stack.
-#![forbid(unsafe_code)]
 
 mod dev_keys;
+mod poller;
 mod queues;
 mod send;
 mod stack;
+mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -30,12 +31,6 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Sender {
-    Discord,
-    Pluralkit,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Sign and POST a sample event to the ingest URL.
@@ -43,7 +38,7 @@ enum Command {
     /// Create (on first use) and show the local Discord key pair and PluralKit token.
     Keys,
     /// Long-poll the queue and hand batches to the processor, as Lambda's SQS trigger does.
-    Poll(queues::PollArgs),
+    Poll(poller::PollArgs),
     /// Show the messages on the queue (or the DLQ) without deleting them.
     Peek(queues::PeekArgs),
     /// Move dead-letter messages back to the main queue.
@@ -58,7 +53,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Send(args) => send::run(&cli.dev_dir, args).await,
         Command::Keys => dev_keys::DevKeys::load_or_create(&cli.dev_dir).map(|keys| keys.print()),
-        Command::Poll(args) => queues::poll(&cli.dev_dir, args).await,
+        Command::Poll(args) => poller::poll(&cli.dev_dir, args).await,
         Command::Peek(args) => queues::peek(&cli.dev_dir, args).await,
         Command::Redrive(args) => queues::redrive(&cli.dev_dir, args).await,
         Command::Stack(args) => stack::run(&cli.dev_dir, args).await,
@@ -72,4 +67,5 @@ async fn main() -> ExitCode {
     }
 }
 
-pub type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+/// Any failure of a command, printed once by `main`.
+type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;

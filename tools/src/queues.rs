@@ -1,62 +1,51 @@
-//! `poll`, `peek` and `redrive`: the queue as a developer sees it.
+//! `peek` and `redrive`: the queue as a developer sees it.
 
 use std::path::Path;
-use std::time::Duration;
 
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use clap::Args;
 use serde_json::Value;
-use switchboard::queue::sqs::LocalEventSource;
+use switchboard::config::AWS_ENDPOINT_URL_SQS;
+use switchboard::Sender;
+use switchboard_devkit::local_sqs_client;
 
-use crate::stack::StackState;
+use crate::state::StackState;
 use crate::CliResult;
 
 #[derive(Args, Clone, Default)]
-pub struct QueueArgs {
+pub(crate) struct QueueArgs {
     /// The main queue's URL (default: the local stack's).
     #[arg(long)]
-    pub queue_url: Option<String>,
+    pub(crate) queue_url: Option<String>,
     /// The dead-letter queue's URL (default: the local stack's).
     #[arg(long)]
-    pub dlq_url: Option<String>,
+    pub(crate) dlq_url: Option<String>,
     /// A local SQS endpoint; without one (and no local stack), the AWS default chain is used.
-    #[arg(long, env = "AWS_ENDPOINT_URL_SQS")]
-    pub sqs_endpoint: Option<String>,
+    #[arg(long, env = AWS_ENDPOINT_URL_SQS)]
+    pub(crate) sqs_endpoint: Option<String>,
 }
 
 #[derive(Args)]
-pub struct PollArgs {
+pub(crate) struct PeekArgs {
     #[command(flatten)]
-    pub queue: QueueArgs,
-    /// The processor's invoke endpoint under `cargo lambda watch`.
-    #[arg(long)]
-    pub invoke_url: Option<String>,
-    #[arg(long, default_value_t = 10)]
-    pub batch_size: i32,
-}
-
-#[derive(Args)]
-pub struct PeekArgs {
-    #[command(flatten)]
-    pub queue: QueueArgs,
+    pub(crate) queue: QueueArgs,
     /// Show the dead-letter queue instead of the main queue.
     #[arg(long)]
-    pub dlq: bool,
+    pub(crate) dlq: bool,
     /// Show at most this many messages.
     #[arg(long, default_value_t = 50)]
-    pub max: usize,
+    pub(crate) max: usize,
 }
 
 /// Queue URLs and a client, from flags first, then the local stack's state.
-pub struct Queues {
-    pub client: aws_sdk_sqs::Client,
-    pub queue_url: String,
-    pub dlq_url: Option<String>,
+pub(crate) struct Queues {
+    pub(crate) client: aws_sdk_sqs::Client,
+    pub(crate) queue_url: String,
+    pub(crate) dlq_url: Option<String>,
 }
 
 impl Queues {
-    pub async fn resolve(dev_dir: &Path, args: &QueueArgs) -> CliResult<Self> {
+    pub(crate) async fn resolve(dev_dir: &Path, args: &QueueArgs) -> CliResult<Self> {
         let state = StackState::load(dev_dir).ok();
         let endpoint = args
             .sqs_endpoint
@@ -72,7 +61,7 @@ impl Queues {
             .clone()
             .or_else(|| state.as_ref().map(|s| s.dlq_url.clone()));
         let client = match endpoint {
-            Some(endpoint) => local_client(&endpoint),
+            Some(endpoint) => local_sqs_client(&endpoint),
             None => aws_sdk_sqs::Client::new(
                 &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
             ),
@@ -85,91 +74,7 @@ impl Queues {
     }
 }
 
-/// A client for a local SQS server, which accepts any credentials.
-pub fn local_client(endpoint: &str) -> aws_sdk_sqs::Client {
-    let config = aws_sdk_sqs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(crate::stack::LOCAL_REGION))
-        .credentials_provider(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "switchboard-local",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_sqs::Client::from_conf(config)
-}
-
-pub async fn poll(dev_dir: &Path, args: PollArgs) -> CliResult {
-    let queues = Queues::resolve(dev_dir, &args.queue).await?;
-    let invoke_url = args
-        .invoke_url
-        .or_else(|| StackState::load(dev_dir).ok().map(|s| s.invoke_url))
-        .unwrap_or_else(|| StackState::DEFAULT_INVOKE_URL.into());
-    run_poller(queues.client, queues.queue_url, invoke_url, args.batch_size).await
-}
-
-/// Polls forever, handing each batch to the processor's invoke endpoint.
-pub async fn run_poller(
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-    invoke_url: String,
-    batch_size: i32,
-) -> CliResult {
-    let mut source = LocalEventSource::new(client, queue_url).await?;
-    source.batch_size = batch_size;
-    source.wait_time_secs = 2;
-    // The first invoke may wait for `cargo lambda watch` to compile the processor.
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(300))
-        .build();
-    loop {
-        let agent = agent.clone();
-        let url = invoke_url.clone();
-        let outcome = source
-            .poll_once(|event| async move {
-                tokio::task::spawn_blocking(move || invoke_processor(&agent, &url, &event))
-                    .await
-                    .map_err(|e| e.to_string())?
-            })
-            .await;
-        match outcome {
-            Ok(outcome) if outcome.received > 0 => println!(
-                "poll: {} received, {} done, {} failed (left to reappear)",
-                outcome.received, outcome.deleted, outcome.failed
-            ),
-            Ok(_) => {}
-            Err(error) => {
-                eprintln!("poll: {error}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
-}
-
-fn invoke_processor(
-    agent: &ureq::Agent,
-    url: &str,
-    event: &aws_lambda_events::event::sqs::SqsEvent,
-) -> Result<aws_lambda_events::event::sqs::SqsBatchResponse, String> {
-    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
-    let response = agent
-        .post(url)
-        .set("content-type", "application/json")
-        .send_bytes(&body)
-        .map_err(|e| format!("invoke {url}: {e}"))?;
-    let value: Value = response
-        .into_json()
-        .map_err(|e| format!("invoke {url}: {e}"))?;
-    if value.get("errorType").is_some() || value.get("errorMessage").is_some() {
-        return Err(format!("processor error: {value}"));
-    }
-    serde_json::from_value(value).map_err(|e| format!("not an SqsBatchResponse: {e}"))
-}
-
-pub async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
+pub(crate) async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
     let queues = Queues::resolve(dev_dir, &args.queue).await?;
     let url = if args.dlq {
         queues.dlq_url.ok_or("no DLQ URL: pass --dlq-url")?
@@ -218,12 +123,12 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
             let payload: Value =
                 serde_json::from_str(envelope.payload.get()).unwrap_or(Value::Null);
             let summary = match envelope.source {
-                switchboard::Source::Discord => format!(
+                Sender::Discord => format!(
                     "application_id={} data.id={}",
                     payload["application_id"].as_str().unwrap_or("-"),
                     payload["event"]["data"]["id"].as_str().unwrap_or("-")
                 ),
-                switchboard::Source::Pluralkit => format!(
+                Sender::Pluralkit => format!(
                     "system_id={} id={}",
                     payload["system_id"].as_str().unwrap_or("-"),
                     payload["id"].as_str().unwrap_or("-")
@@ -251,10 +156,10 @@ async fn receive_all(
     max: usize,
     visibility: i32,
 ) -> CliResult<Vec<aws_sdk_sqs::types::Message>> {
-    Ok(switchboard::queue::sqs::receive_up_to(client, url, max, visibility).await?)
+    Ok(switchboard_devkit::receive_up_to(client, url, max, visibility).await?)
 }
 
-pub async fn redrive(dev_dir: &Path, args: QueueArgs) -> CliResult {
+pub(crate) async fn redrive(dev_dir: &Path, args: QueueArgs) -> CliResult {
     let queues = Queues::resolve(dev_dir, &args).await?;
     let dlq = queues.dlq_url.ok_or("no DLQ URL: pass --dlq-url")?;
     let mut moved = 0;

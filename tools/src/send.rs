@@ -6,22 +6,30 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use serde_json::Value;
-use switchboard::discord::sign_discord_request;
+use switchboard::discord::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use switchboard::pluralkit::SIGNING_TOKEN_FIELD;
+use switchboard::Sender;
+use switchboard_devkit::fixtures::fixture_path;
+use switchboard_devkit::sign_discord_request;
 
 use crate::dev_keys::DevKeys;
-use crate::stack::StackState;
-use crate::{CliResult, Sender};
+use crate::state::StackState;
+use crate::CliResult;
 
 #[derive(Args)]
-pub struct SendArgs {
-    sender: Sender,
-    /// The event type, e.g. ENTITLEMENT_CREATE or CREATE_SWITCH (a fixture name).
+pub(crate) struct SendArgs {
+    /// The event type, e.g. ENTITLEMENT_CREATE or CREATE_SWITCH; its sender is
+    /// found from it.
     event_type: Option<String>,
-    /// Send every event type of the sender.
+    /// The sender, for a type both or neither know (Discord's `PING`), for
+    /// `--all` of one sender, or for `--file`.
+    #[arg(long, value_parser = parse_sender)]
+    sender: Option<Sender>,
+    /// Send every event type (of `--sender`, or of both senders).
     #[arg(long, conflicts_with_all = ["event_type", "file"])]
     all: bool,
-    /// Send this JSON file instead of a fixture.
-    #[arg(long, conflicts_with = "event_type")]
+    /// Send this JSON file instead of a fixture (needs `--sender`).
+    #[arg(long, conflicts_with = "event_type", requires = "sender")]
     file: Option<PathBuf>,
     /// Sign with the wrong key (Discord) or send a wrong token (PluralKit); expects 401.
     #[arg(long)]
@@ -29,11 +37,50 @@ pub struct SendArgs {
     /// The ingest base URL; the route (/discord or /pluralkit) is appended.
     #[arg(long, env = "SWITCHBOARD_INGEST_URL")]
     url: Option<String>,
-    #[arg(long, env = "SWITCHBOARD_FIXTURES", default_value = "fixtures")]
-    fixtures: PathBuf,
 }
 
-pub async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
+fn parse_sender(text: &str) -> Result<Sender, String> {
+    Sender::ALL
+        .into_iter()
+        .find(|sender| sender.as_str() == text)
+        .ok_or_else(|| format!("expected one of: discord, pluralkit (got {text:?})"))
+}
+
+/// What to send: `(sender, file)` pairs.
+fn targets(args: &SendArgs) -> CliResult<Vec<(Sender, PathBuf)>> {
+    if let Some(file) = &args.file {
+        let sender = args.sender.ok_or("--file needs --sender")?;
+        return Ok(vec![(sender, file.clone())]);
+    }
+    if args.all {
+        let senders = match args.sender {
+            Some(sender) => vec![sender],
+            None => Sender::ALL.to_vec(),
+        };
+        return Ok(senders
+            .into_iter()
+            .flat_map(|sender| {
+                sender
+                    .event_type_names()
+                    .into_iter()
+                    .map(move |name| (sender, fixture_path(sender, name)))
+            })
+            .collect());
+    }
+    let event_type = args
+        .event_type
+        .as_deref()
+        .ok_or("give an EVENT_TYPE, --all or --file")?;
+    let sender = args
+        .sender
+        .or_else(|| Sender::of_event_type(event_type))
+        .ok_or_else(|| {
+            format!("{event_type} is not a type either sender sends; pass --sender to send it anyway")
+        })?;
+    Ok(vec![(sender, fixture_path(sender, event_type))])
+}
+
+pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
     let keys = DevKeys::load_or_create(dev_dir)?;
     let base = match &args.url {
         Some(url) => url.clone(),
@@ -41,34 +88,15 @@ pub async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
             .map(|s| s.ingest_url)
             .unwrap_or_else(|_| StackState::DEFAULT_INGEST_URL.into()),
     };
-    let route = match args.sender {
-        Sender::Discord => "discord",
-        Sender::Pluralkit => "pluralkit",
-    };
-    let url = format!("{}/{route}", base.trim_end_matches('/'));
-
-    let files: Vec<PathBuf> = if let Some(file) = &args.file {
-        vec![file.clone()]
-    } else if args.all {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(args.fixtures.join(route))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect();
-        files.sort();
-        files
-    } else {
-        let event_type = args
-            .event_type
-            .as_deref()
-            .ok_or("give an EVENT_TYPE, --all or --file")?;
-        vec![args.fixtures.join(route).join(format!("{event_type}.json"))]
-    };
+    let targets = targets(&args)?;
 
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
     let mut unexpected = 0;
-    for file in files {
+    for (sender, file) in targets {
+        let route = sender.as_str();
+        let url = format!("{}/{route}", base.trim_end_matches('/'));
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         let value: Value =
@@ -79,14 +107,12 @@ pub async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
             .unwrap_or_default();
         let expected = if args.bad_signature {
             401
-        } else if args.sender == Sender::Discord {
-            204
         } else {
-            200
+            sender.success_status()
         };
 
         let request = agent.post(&url).set("content-type", "application/json");
-        let (request, body) = match args.sender {
+        let (request, body) = match sender {
             Sender::Discord => {
                 let body = serde_json::to_vec(&value)?;
                 let timestamp = chrono_now().to_string();
@@ -97,8 +123,8 @@ pub async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
                 };
                 let signature = sign_discord_request(&key, &timestamp, &body);
                 let request = request
-                    .set("x-signature-ed25519", &signature)
-                    .set("x-signature-timestamp", &timestamp)
+                    .set(SIGNATURE_HEADER, &signature)
+                    .set(TIMESTAMP_HEADER, &timestamp)
                     .set(
                         "user-agent",
                         "Discord-Interactions/1.0 (+https://discord.com)",
@@ -113,7 +139,7 @@ pub async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
                     keys.pluralkit_token.clone()
                 };
                 if let Value::Object(fields) = &mut value {
-                    fields.insert("signing_token".into(), Value::String(token));
+                    fields.insert(SIGNING_TOKEN_FIELD.into(), Value::String(token));
                 }
                 let request = request.set(
                     "user-agent",

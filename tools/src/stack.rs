@@ -2,26 +2,25 @@
 //! and its DLQ, `cargo lambda watch` with both functions' environment, and the
 //! poller. Ctrl-C stops everything it started, and nothing else.
 
-use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use clap::Args;
-use serde_json::json;
-use std::process::{Child, Command};
+use switchboard::config::{
+    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SQS, AWS_REGION,
+    AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
+};
+use switchboard_devkit::{create_queues, local_sqs_client, wait_for_port, LOCAL_REGION};
 
 use crate::dev_keys::DevKeys;
-use crate::queues::{local_client, run_poller};
+use crate::poller::run_poller;
+use crate::state::StackState;
 use crate::CliResult;
 
-pub const LOCAL_REGION: &str = "us-east-1";
-const STATE_FILE: &str = "stack.json";
-
 #[derive(Args)]
-pub struct StackArgs {
+pub(crate) struct StackArgs {
     /// moto's port on 127.0.0.1.
     #[arg(long, default_value_t = 9324)]
     sqs_port: u16,
@@ -38,28 +37,6 @@ pub struct StackArgs {
     /// moto's server binary.
     #[arg(long, env = "MOTO_SERVER", default_value = ".venv/bin/moto_server")]
     moto_server: PathBuf,
-}
-
-/// Where the running local stack is, for the other subcommands.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct StackState {
-    pub sqs_endpoint: String,
-    pub queue_url: String,
-    pub dlq_url: String,
-    pub ingest_url: String,
-    pub invoke_url: String,
-}
-
-impl StackState {
-    pub const DEFAULT_INGEST_URL: &'static str = "http://127.0.0.1:9000/lambda-url/ingest";
-    pub const DEFAULT_INVOKE_URL: &'static str =
-        "http://127.0.0.1:9000/2015-03-31/functions/processor/invocations";
-
-    pub fn load(dev_dir: &Path) -> CliResult<Self> {
-        Ok(serde_json::from_str(&std::fs::read_to_string(
-            dev_dir.join(STATE_FILE),
-        )?)?)
-    }
 }
 
 /// A child in its own process group, so stopping it stops what it started.
@@ -126,22 +103,10 @@ fn warm_up(ingest_probe: &str, invoke_url: &str) -> CliResult {
     Ok(())
 }
 
-fn wait_for_port(port: u16, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
-pub async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
+pub(crate) async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
     let keys = DevKeys::load_or_create(dev_dir)?;
     let dev_dir = std::fs::canonicalize(dev_dir)?;
-    let _ = std::fs::remove_file(dev_dir.join(STATE_FILE));
+    StackState::remove(&dev_dir);
     if wait_for_port(args.sqs_port, Duration::ZERO)
         || wait_for_port(args.invoke_port, Duration::ZERO)
     {
@@ -167,7 +132,7 @@ pub async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
     for group in groups.into_iter().rev() {
         group.stop();
     }
-    let _ = std::fs::remove_file(dev_dir.join(STATE_FILE));
+    StackState::remove(&dev_dir);
     result
 }
 
@@ -181,49 +146,27 @@ async fn start_and_serve(
         return Err("moto did not start; see .dev/moto.log".into());
     }
     let sqs_endpoint = format!("http://127.0.0.1:{}", args.sqs_port);
-    let client = local_client(&sqs_endpoint);
-
-    let dlq_url = client
-        .create_queue()
-        .queue_name(format!("{}-dlq", args.queue_name))
-        .send()
-        .await?
-        .queue_url
-        .unwrap_or_default();
-    let dlq_arn = client
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await?
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .unwrap_or_default();
-    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": args.max_receive_count.to_string()}).to_string();
-    let queue_url = client
-        .create_queue()
-        .queue_name(&args.queue_name)
-        .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            args.visibility_timeout.to_string(),
-        )
-        .send()
-        .await?
-        .queue_url
-        .unwrap_or_default();
+    let client = local_sqs_client(&sqs_endpoint);
+    let queues = create_queues(
+        &client,
+        &args.queue_name,
+        args.max_receive_count,
+        args.visibility_timeout,
+    )
+    .await?;
+    let (queue_url, dlq_url) = (queues.queue_url, queues.dlq_url);
 
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
     let env = [
-        ("QUEUE_URL", queue_url.as_str()),
-        ("DISCORD_PUBLIC_KEY", &keys.public_key_hex()),
-        ("PLURALKIT_SIGNING_TOKEN", &keys.pluralkit_token),
-        ("AWS_ENDPOINT_URL_SQS", &sqs_endpoint),
-        ("AWS_REGION", LOCAL_REGION),
-        ("AWS_DEFAULT_REGION", LOCAL_REGION),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        (QUEUE_URL, queue_url.as_str()),
+        (DISCORD_PUBLIC_KEY, &keys.public_key_hex()),
+        (PLURALKIT_SIGNING_TOKEN, &keys.pluralkit_token),
+        (AWS_ENDPOINT_URL_SQS, &sqs_endpoint),
+        (AWS_REGION, LOCAL_REGION),
+        (AWS_DEFAULT_REGION, LOCAL_REGION),
+        (AWS_ACCESS_KEY_ID, "testing"),
+        (AWS_SECRET_ACCESS_KEY, "testing"),
     ];
     let env_text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     std::fs::write(&env_file, env_text)?;
@@ -253,11 +196,8 @@ async fn start_and_serve(
 
     // `cargo lambda watch` compiles a function on its first invocation; do that
     // now, so the stack only says it is up once both functions answer.
-    let invoke_url = format!(
-        "http://127.0.0.1:{}/2015-03-31/functions/processor/invocations",
-        args.invoke_port
-    );
-    let ingest_probe = format!("http://127.0.0.1:{}/lambda-url/ingest/", args.invoke_port);
+    let invoke_url = StackState::invoke_url(args.invoke_port);
+    let ingest_probe = format!("{}/", StackState::ingest_url(args.invoke_port));
     eprintln!("building and starting the functions (the first time takes a while) ...");
     tokio::task::spawn_blocking(move || warm_up(&ingest_probe, &invoke_url)).await??;
 
@@ -265,16 +205,10 @@ async fn start_and_serve(
         sqs_endpoint,
         queue_url: queue_url.clone(),
         dlq_url: dlq_url.clone(),
-        ingest_url: format!("http://127.0.0.1:{}/lambda-url/ingest", args.invoke_port),
-        invoke_url: format!(
-            "http://127.0.0.1:{}/2015-03-31/functions/processor/invocations",
-            args.invoke_port
-        ),
+        ingest_url: StackState::ingest_url(args.invoke_port),
+        invoke_url: StackState::invoke_url(args.invoke_port),
     };
-    std::fs::write(
-        dev_dir.join(STATE_FILE),
-        serde_json::to_string_pretty(&state)?,
-    )?;
+    state.save(dev_dir)?;
 
     println!();
     println!("switchboard local stack is up");
