@@ -12,15 +12,11 @@ VENV_STAMP := $(VENV)/.installed-moto$(MOTO_VERSION)-cl$(CARGO_LAMBDA_VERSION)-c
 # cargo finds `cargo lambda` on PATH.
 export PATH := $(VENV)/bin:$(PATH)
 
+# The CLI finds the sender from the event type (each sender's one list of types).
 EVENT ?= ENTITLEMENT_CREATE
-SENDER ?= $(if $(filter $(EVENT),$(PLURALKIT_EVENTS)),pluralkit,discord)
-PLURALKIT_EVENTS := PING UPDATE_SYSTEM UPDATE_SETTINGS CREATE_MEMBER UPDATE_MEMBER DELETE_MEMBER \
-	CREATE_GROUP UPDATE_GROUP DELETE_GROUP LINK_ACCOUNT UNLINK_ACCOUNT UPDATE_SYSTEM_GUILD \
-	UPDATE_MEMBER_GUILD CREATE_MESSAGE CREATE_SWITCH UPDATE_SWITCH DELETE_SWITCH \
-	DELETE_ALL_SWITCHES SUCCESSFUL_IMPORT UPDATE_AUTOPROXY
 CLI := cargo run --quiet -p switchboard-cli --
 
-.PHONY: all tools run test lint build deploy send peek bench fuzz clean
+.PHONY: all tools run test unit lint lint-rust docs build deploy send peek bench fuzz clean
 
 all: test
 
@@ -34,13 +30,24 @@ $(VENV_STAMP):
 
 tools: $(VENV_STAMP)
 
-lint: tools
+# Rust-only checks: no Python, no moto.
+lint-rust:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+docs:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --lib
+
+lint: tools lint-rust docs
 	$(VENV)/bin/cfn-lint template.yaml
 
+# The fast loop: fmt, clippy and the unit tests (no Python, no moto, no end-to-end).
+unit: lint-rust
+	cargo test --workspace --lib --bins
+	cargo test -p switchboard --tests
+
+# Everything; CI runs this.
 test: lint
-	cargo build --workspace --bins
 	cargo test --workspace
 
 run: tools
@@ -48,7 +55,7 @@ run: tools
 	$(CLI) stack
 
 send:
-	$(CLI) send $(SENDER) $(EVENT)
+	$(CLI) send $(EVENT)
 
 peek:
 	$(CLI) peek

@@ -1,17 +1,26 @@
-//! Diagnostics shared by the harness's binaries.
-#![forbid(unsafe_code)]
+//! The benchmark harness and what its diagnostic binaries share: a loopback
+//! Lambda Runtime API that drives release binaries the way Lambda does, the
+//! keep-alive proxy in front of moto, and the measurement and report.
 
 pub mod direct_sqs;
+pub mod harness;
+mod instructions;
+mod measure;
+mod process;
+mod proxy;
+mod report;
+mod runtime_api;
 
 use chrono::Utc;
 use serde_json::value::RawValue;
-use switchboard::envelope::{Envelope, Source};
-use switchboard::{MessageAttribute, QueuedEvent};
+use switchboard::envelope::Envelope;
+use switchboard::{MessageAttribute, QueuedEvent, Sender};
+
+/// Any failure of the harness.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// `ENDPOINT QUEUE_URL COUNT`, the arguments of both send diagnostics.
-pub fn send_args(
-    program: &str,
-) -> Result<(String, String, usize), Box<dyn std::error::Error + Send + Sync>> {
+pub fn send_args(program: &str) -> Result<(String, String, usize), Error> {
     let mut args = std::env::args().skip(1);
     let (Some(endpoint), Some(queue_url), Some(count)) = (args.next(), args.next(), args.next())
     else {
@@ -22,16 +31,16 @@ pub fn send_args(
 
 /// The event the send diagnostics enqueue: the Discord `ENTITLEMENT_CREATE`
 /// fixture, with the attributes ingest gives it.
-pub fn sample_event() -> Result<QueuedEvent, Box<dyn std::error::Error + Send + Sync>> {
-    let path = switchboard_tests::repo_root().join("fixtures/discord/ENTITLEMENT_CREATE.json");
-    let payload = RawValue::from_string(std::fs::read_to_string(path)?)?;
+pub fn sample_event() -> Result<QueuedEvent, Error> {
+    let text = switchboard_devkit::fixture(Sender::Discord, "ENTITLEMENT_CREATE")?;
+    let payload = RawValue::from_string(text)?;
     let attribute = |name, value: &str| MessageAttribute {
         name,
         value: value.to_owned(),
     };
     Ok(QueuedEvent {
         envelope: Envelope::new(
-            Source::Discord,
+            Sender::Discord,
             "ENTITLEMENT_CREATE".into(),
             Utc::now(),
             payload,

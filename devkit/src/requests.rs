@@ -190,7 +190,10 @@ impl HttpRequest {
     }
 
     /// The event as `lambda_http` parses it.
-    pub fn to_lambda_request(&self, shape: RequestShape) -> Result<LambdaRequest, serde_json::Error> {
+    pub fn to_lambda_request(
+        &self,
+        shape: RequestShape,
+    ) -> Result<LambdaRequest, serde_json::Error> {
         serde_json::from_value(self.to_event(shape))
     }
 }
@@ -211,7 +214,9 @@ impl Answer {
     /// Reads a response as the runtime would serialize it.
     pub fn of(response: &impl serde::Serialize) -> Result<Self, serde_json::Error> {
         let value = serde_json::to_value(response)?;
-        let status = value["statusCode"].as_u64().and_then(|s| u16::try_from(s).ok());
+        let status = value["statusCode"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok());
         let status = status.ok_or_else(|| {
             <serde_json::Error as serde::de::Error>::custom("the response has no statusCode")
         })?;
@@ -245,7 +250,9 @@ impl Answer {
 
     /// A response header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 }
 
@@ -258,20 +265,27 @@ mod tests {
         let request = HttpRequest::post("/discord", "{}").header("a", "1");
         for shape in RequestShape::ALL {
             let parsed = request.to_lambda_request(shape).unwrap();
-            let matches = match (shape, &parsed) {
-                (RequestShape::HttpApiV2 | RequestShape::FunctionUrl, LambdaRequest::ApiGatewayV2(_)) => true,
-                (RequestShape::RestV1, LambdaRequest::ApiGatewayV1(_)) => true,
-                (RequestShape::Alb, LambdaRequest::Alb(_)) => true,
-                _ => false,
-            };
+            let matches = matches!(
+                (shape, &parsed),
+                (
+                    RequestShape::HttpApiV2 | RequestShape::FunctionUrl,
+                    LambdaRequest::ApiGatewayV2(_),
+                ) | (RequestShape::RestV1, LambdaRequest::ApiGatewayV1(_))
+                    | (RequestShape::Alb, LambdaRequest::Alb(_))
+            );
             assert!(matches, "{shape:?} parsed as another kind");
         }
     }
 
     #[test]
     fn repeated_headers_keep_every_value_where_the_service_does() {
-        let request = HttpRequest::post("/x", "").header("h", "1").header("h", "2");
-        assert_eq!(request.to_event(RequestShape::HttpApiV2)["headers"]["h"], "1,2");
+        let request = HttpRequest::post("/x", "")
+            .header("h", "1")
+            .header("h", "2");
+        assert_eq!(
+            request.to_event(RequestShape::HttpApiV2)["headers"]["h"],
+            "1,2"
+        );
         assert_eq!(
             request.to_event(RequestShape::RestV1)["multiValueHeaders"]["h"],
             json!(["1", "2"])

@@ -7,7 +7,6 @@
 )]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;

@@ -4,11 +4,13 @@
 /// The outcome of looking a header up by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderLookup<'a> {
+    /// Not sent.
     Missing,
     /// The header was sent more than once; a signed request never does that.
     Duplicated,
     /// Present once, with a value that is not valid UTF-8.
     NotUtf8,
+    /// Sent once, with this value.
     Found(&'a str),
 }
 

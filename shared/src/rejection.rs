@@ -4,29 +4,42 @@
 
 use std::fmt;
 
+/// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rejection {
     /// No route has this path.
     NotFound,
     /// The route exists but its sender is not configured in this deployment.
     SenderNotConfigured,
+    /// Not a `POST`.
     MethodNotAllowed,
+    /// The body is over `MAX_BODY_BYTES`.
     BodyTooLarge,
     /// `isBase64Encoded` was set but the body is not valid base64.
     InvalidBase64,
+    /// No `X-Signature-Ed25519`.
     MissingSignature,
+    /// `X-Signature-Ed25519` sent twice.
     DuplicateSignature,
+    /// The signature is not 128 lowercase hex characters.
     MalformedSignature,
+    /// No `X-Signature-Timestamp`.
     MissingTimestamp,
+    /// `X-Signature-Timestamp` sent twice.
     DuplicateTimestamp,
+    /// The timestamp is not a decimal Unix time.
     MalformedTimestamp,
+    /// The timestamp is older than the replay window.
     StaleTimestamp,
+    /// The timestamp is too far ahead of our clock.
     FutureTimestamp,
     /// Well-formed signature that no configured key verifies.
     BadSignature,
     /// Authenticated (Discord) or unauthenticatable (PluralKit) body that is not the JSON we expect.
     InvalidJson,
+    /// No `signing_token` string in the body.
     MissingToken,
+    /// A `signing_token` that matches no configured token.
     BadToken,
 }
 

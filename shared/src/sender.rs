@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn routes_with_and_without_a_stage() {
         assert_eq!(Sender::from_path("/discord"), Some(Sender::Discord));
-        assert_eq!(Sender::from_path("/prod/pluralkit"), Some(Sender::Pluralkit));
+        assert_eq!(
+            Sender::from_path("/prod/pluralkit"),
+            Some(Sender::Pluralkit)
+        );
         assert_eq!(Sender::from_path("/discord/"), Some(Sender::Discord));
         assert_eq!(Sender::from_path("/a/b/discord"), None);
         assert_eq!(Sender::from_path("/"), None);
@@ -129,5 +132,37 @@ mod tests {
         assert_eq!(Sender::of_event_type("ENTITLEMENT_CRATE"), None);
         assert_eq!(Sender::Discord.event_type_names().len(), 12);
         assert_eq!(Sender::Pluralkit.event_type_names().len(), 20);
+    }
+
+    #[test]
+    fn event_types_are_screaming_snake_case_on_the_wire_and_keep_unknown_ones() {
+        for kind in discord::EventType::ALL {
+            let wire = serde_json::to_string(kind).unwrap();
+            assert_eq!(wire, format!("\"{}\"", kind.as_str()));
+            assert_eq!(
+                &serde_json::from_str::<discord::EventType>(&wire).unwrap(),
+                kind
+            );
+            assert_eq!(&discord::EventType::from(kind.as_str()), kind);
+        }
+        for kind in pluralkit::EventType::ALL {
+            let wire = serde_json::to_string(kind).unwrap();
+            assert_eq!(wire, format!("\"{}\"", kind.as_str()));
+            assert_eq!(
+                &serde_json::from_str::<pluralkit::EventType>(&wire).unwrap(),
+                kind
+            );
+        }
+        let unknown: pluralkit::EventType =
+            serde_json::from_str("\"UPDATE_GROUP_MEMBERS\"").unwrap();
+        assert_eq!(
+            unknown,
+            pluralkit::EventType::Unknown("UPDATE_GROUP_MEMBERS".into())
+        );
+        assert!(unknown.is_unknown());
+        assert_eq!(
+            serde_json::to_string(&unknown).unwrap(),
+            "\"UPDATE_GROUP_MEMBERS\""
+        );
     }
 }

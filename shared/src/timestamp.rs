@@ -19,6 +19,7 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 pub mod option {
     use super::*;
 
+    /// Reads an optional timestamp.
     pub fn deserialize<'de, D>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error>
     where
         D: Deserializer<'de>,
@@ -32,6 +33,7 @@ pub mod option {
         }
     }
 
+    /// Writes an optional timestamp as RFC 3339.
     pub fn serialize<S>(value: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error>
     where
         S: Serializer,

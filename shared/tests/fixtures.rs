@@ -18,17 +18,18 @@ fn fixture(sender: &str, name: &str) -> String {
 
 /// The fixture files of a sender, by type name, without `PING`.
 fn fixture_names(sender: Sender) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("fixtures").join(sender.as_str()))
-        .unwrap()
-        .map(|entry| {
-            entry
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .replace(".json", "")
-        })
-        .filter(|name| name != "PING")
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(repo_root().join("fixtures").join(sender.as_str()))
+            .unwrap()
+            .map(|entry| {
+                entry
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .replace(".json", "")
+            })
+            .filter(|name| name != "PING")
+            .collect();
     names.sort();
     names
 }

@@ -99,7 +99,10 @@ async fn a_mixed_batch_reports_exactly_the_failed_ids() {
         panic: vec!["m5"],
         ..Recorder::default()
     });
-    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
+    let registry = Registry::new()
+        .fallback(Arc::clone(&recorder))
+        .build()
+        .unwrap();
     let (d, p1, p2, p3) = (
         discord_envelope(),
         pluralkit_envelope("CREATE_MEMBER", "a"),
@@ -135,7 +138,10 @@ async fn a_mixed_batch_reports_exactly_the_failed_ids() {
 
 #[tokio::test]
 async fn an_empty_batch_fails_nothing() {
-    let registry = Registry::new().fallback(switchboard::LogEvent).build().unwrap();
+    let registry = Registry::new()
+        .fallback(switchboard::LogEvent)
+        .build()
+        .unwrap();
     let response = process_batch(&registry, sqs_event(&[]), 4).await;
     assert!(response.batch_item_failures.is_empty());
 }
@@ -146,7 +152,10 @@ async fn every_record_failing_reports_every_id() {
         fail: vec!["a", "b", "c"],
         ..Recorder::default()
     });
-    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
+    let registry = Registry::new()
+        .fallback(Arc::clone(&recorder))
+        .build()
+        .unwrap();
     let p = pluralkit_envelope("CREATE_GROUP", "g");
     let response = process_batch(
         &registry,
@@ -202,7 +211,10 @@ async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
 #[tokio::test]
 async fn concurrency_is_bounded() {
     let recorder = Arc::new(Recorder::default());
-    let registry = Registry::new().fallback(Arc::clone(&recorder)).build().unwrap();
+    let registry = Registry::new()
+        .fallback(Arc::clone(&recorder))
+        .build()
+        .unwrap();
     let p = pluralkit_envelope("CREATE_MEMBER", "a");
     let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
     let records: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), p.as_str())).collect();
@@ -233,10 +245,7 @@ async fn a_handler_registered_for_a_type_the_models_do_not_know_is_called() {
             pluralkit::EventType::Unknown("UPDATE_GROUP_MEMBERS".into()),
             Arc::clone(&routed),
         )
-        .on(
-            discord::EventType::from("BRAND_NEW"),
-            Arc::clone(&routed),
-        )
+        .on(discord::EventType::from("BRAND_NEW"), Arc::clone(&routed))
         .fallback(Arc::clone(&fallback))
         .build()
         .unwrap();
@@ -249,7 +258,11 @@ async fn a_handler_registered_for_a_type_the_models_do_not_know_is_called() {
     let other_unknown = pluralkit_envelope("SOMETHING_ELSE", "x");
     let response = process_batch(
         &registry,
-        sqs_event(&[("g", &group_members), ("n", &brand_new), ("o", &other_unknown)]),
+        sqs_event(&[
+            ("g", &group_members),
+            ("n", &brand_new),
+            ("o", &other_unknown),
+        ]),
         3,
     )
     .await;

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use switchboard_devkit::{free_port, repo_root, local_sqs_client as sqs_client};
+use switchboard_devkit::{free_port, local_sqs_client as sqs_client, repo_root};
 
 fn bin_dir() -> PathBuf {
     // target/<profile>/deps/e2e-… → target/<profile>
@@ -26,9 +26,14 @@ fn cli_binary() -> PathBuf {
         .get_or_init(|| {
             let dir = bin_dir();
             let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            build
-                .current_dir(repo_root())
-                .args(["build", "--quiet", "-p", "switchboard-cli", "--bin", "switchboard"]);
+            build.current_dir(repo_root()).args([
+                "build",
+                "--quiet",
+                "-p",
+                "switchboard-cli",
+                "--bin",
+                "switchboard",
+            ]);
             if dir.file_name().is_some_and(|name| name == "release") {
                 build.arg("--release");
             }

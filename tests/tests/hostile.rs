@@ -10,15 +10,15 @@ use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
-use switchboard_devkit::sign_discord_request;
 use switchboard::queue::sqs::SqsQueue;
-use switchboard_devkit::local_sqs_settings;
 use switchboard::IngestConfig;
+use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::sign_discord_request;
 use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
 use switchboard_devkit::{HttpRequest, RequestShape};
 use switchboard_tests::{drain_view, DriveIngest};
-use std::sync::Arc;
 
 const TOKEN: &str = "aG9zdGlsZS10b2tlbi1ob3N0aWxlLXRva2VuLWhvc3RpbGUtdG9rZW4taG9zdGlsZS0";
 const EVENT: &str = r#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1","user_id":"2","sku_id":"3"}}}"#;
@@ -129,7 +129,7 @@ fn signature_cases(signed_request: &Signed) -> Vec<Case> {
     let mut cases = Vec::new();
     let Signed { ts, good, good_sig } = signed_request;
     let with_sig = |sig: String| signed_request.with_sig(sig);
-    let sig_bytes = hex::decode(&good_sig).unwrap();
+    let sig_bytes = hex::decode(good_sig).unwrap();
     for i in 0..64 {
         let mut flipped = sig_bytes.clone();
         flipped[i] ^= 1 << (i % 8);
@@ -172,10 +172,10 @@ fn signature_cases(signed_request: &Signed) -> Vec<Case> {
         ));
     }
     for seed in 1..=5u8 {
-        let wrong = signed(EVENT.as_bytes(), &ts, &SigningKey::from_bytes(&[seed; 32]));
+        let wrong = signed(EVENT.as_bytes(), ts, &SigningKey::from_bytes(&[seed; 32]));
         cases.push(Case::new("wrong key", "/discord", wrong, EVENT.into(), 401));
         let other_body = format!(r#"{{"version":1,"type":1,"event":{{"type":"OTHER_{seed}"}}}}"#);
-        let for_other = signed(other_body.as_bytes(), &ts, &key());
+        let for_other = signed(other_body.as_bytes(), ts, &key());
         cases.push(Case::new(
             "signature for another body",
             "/discord",
@@ -323,7 +323,7 @@ fn body_cases(signed_request: &Signed) -> Vec<Case> {
     cases.push(Case::new(
         "oversized body",
         "/discord",
-        signed(&oversized, &ts, &key()),
+        signed(&oversized, ts, &key()),
         oversized.clone(),
         413,
     ));
@@ -338,7 +338,7 @@ fn body_cases(signed_request: &Signed) -> Vec<Case> {
     cases.push(Case::new(
         "invalid utf-8",
         "/discord",
-        signed(&invalid_utf8, &ts, &key()),
+        signed(&invalid_utf8, ts, &key()),
         invalid_utf8.clone(),
         400,
     ));
@@ -386,7 +386,7 @@ fn body_cases(signed_request: &Signed) -> Vec<Case> {
         cases.push(Case::new(
             class,
             "/discord",
-            signed(body.as_bytes(), &ts, &key()),
+            signed(body.as_bytes(), ts, &key()),
             body.clone().into_bytes(),
             400,
         ));
@@ -397,7 +397,7 @@ fn body_cases(signed_request: &Signed) -> Vec<Case> {
         "/discord",
         signed(
             b"{\"version\":1,\"type\":1,\"event\":{\"type\":\"X\",\"data\":{\"n\":-1e999}}}",
-            &ts,
+            ts,
             &key(),
         ),
         b"{\"version\":1,\"type\":1,\"event\":{\"type\":\"X\",\"data\":{\"n\":-1e999}}}".to_vec(),
@@ -525,8 +525,7 @@ fn token_cases() -> Vec<Case> {
 async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "hostile", 5, 30).await
-        .unwrap();
+    let queues = create_queues(&client, "hostile", 5, 30).await.unwrap();
     let public_key = hex::encode(key().verifying_key().to_bytes());
     let config = IngestConfig::from_lookup(|name| match name {
         QUEUE_URL => Some(queues.queue_url.clone()),

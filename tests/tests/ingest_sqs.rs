@@ -9,15 +9,15 @@ use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
-use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
-use switchboard_devkit::sign_discord_request;
-use switchboard::queue::sqs::SqsQueue;
-use switchboard_devkit::local_sqs_settings;
-use switchboard::IngestConfig;
-use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
-use switchboard_devkit::HttpRequest;
-use switchboard_tests::{drain_view, DriveIngest};
 use std::sync::Arc;
+use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::IngestConfig;
+use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::sign_discord_request;
+use switchboard_devkit::HttpRequest;
+use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
+use switchboard_tests::{drain_view, DriveIngest};
 
 const TOKEN: &str = "aW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG9rZW4taW50ZWdyYXRpb24tdG8";
 
@@ -75,7 +75,8 @@ async fn ingest_for(server: &MotoServer, queue_url: &str) -> Arc<Ingest<SqsQueue
 async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
     let server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "ingest-events", 5, 30).await
+    let queues = create_queues(&client, "ingest-events", 5, 30)
+        .await
         .unwrap();
     let ingest = ingest_for(&server, &queues.queue_url).await;
 
@@ -157,7 +158,8 @@ async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
 async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
     let mut server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "ingest-outage", 5, 30).await
+    let queues = create_queues(&client, "ingest-outage", 5, 30)
+        .await
         .unwrap();
     let ingest = ingest_for(&server, &queues.queue_url).await;
     server.stop();

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::{json, value::RawValue};
-use switchboard_devkit::event_source::LocalEventSource;
 use switchboard::{
     process_batch, Envelope, Event, EventContext, Handler, HandlerError, Registry, Sender,
 };
+use switchboard_devkit::event_source::LocalEventSource;
 use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
-use switchboard_tests::{drain_view};
+use switchboard_tests::drain_view;
 
 /// Succeeds, except that it fails the first delivery of events whose id starts
 /// with `flaky`. Counts successful handlings per dedupe key.
@@ -73,7 +73,8 @@ fn envelope_for(id: &str) -> String {
 async fn failures_reappear_and_poison_ends_in_the_dlq() {
     let server = MotoServer::start();
     let client = sqs_client(&server.endpoint());
-    let queues = create_queues(&client, "processor-events", 2, 1).await
+    let queues = create_queues(&client, "processor-events", 2, 1)
+        .await
         .unwrap();
 
     let mut bodies: Vec<String> = (0..12)

@@ -9,16 +9,16 @@ use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use ingest::Ingest;
 use serde_json::{json, Value};
-use switchboard::config::*;
-use switchboard_devkit::sign_discord_request;
-use switchboard::queue::sqs::SqsQueue;
-use switchboard_devkit::local_sqs_settings;
-use switchboard::IngestConfig;
-use switchboard_tests::proxy::{black_hole, TcpProxy};
-use switchboard_devkit::{create_queues, free_port, local_sqs_client as sqs_client, MotoServer};
-use switchboard_devkit::HttpRequest;
-use switchboard_tests::{drain_view, DriveIngest};
 use std::sync::Arc;
+use switchboard::config::*;
+use switchboard::queue::sqs::SqsQueue;
+use switchboard::IngestConfig;
+use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::sign_discord_request;
+use switchboard_devkit::HttpRequest;
+use switchboard_devkit::{create_queues, free_port, local_sqs_client as sqs_client, MotoServer};
+use switchboard_tests::proxy::{black_hole, TcpProxy};
+use switchboard_tests::{drain_view, DriveIngest};
 
 const TOKEN: &str = "ZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZmF1bHQtdG9rZW4tZm";
 
@@ -85,7 +85,8 @@ async fn an_outage_mid_stream_loses_no_acknowledged_event() {
     let server = MotoServer::start();
     let mut proxy = TcpProxy::start(free_port().unwrap(), server.port).await;
     let direct = sqs_client(&server.endpoint());
-    let queues = create_queues(&direct, "faults-stream", 5, 30).await
+    let queues = create_queues(&direct, "faults-stream", 5, 30)
+        .await
         .unwrap();
     let sdk = local_sqs_settings(&proxy.endpoint());
     // Short deadlines keep the outage quick; the defaults are tested elsewhere.

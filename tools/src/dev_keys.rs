@@ -12,13 +12,13 @@ use crate::CliResult;
 const SIGNING_KEY_FILE: &str = "discord_signing_key.hex";
 const TOKEN_FILE: &str = "pluralkit_signing_token";
 
-pub struct DevKeys {
-    pub signing_key: SigningKey,
-    pub pluralkit_token: String,
+pub(crate) struct DevKeys {
+    pub(crate) signing_key: SigningKey,
+    pub(crate) pluralkit_token: String,
 }
 
 impl DevKeys {
-    pub fn load_or_create(dev_dir: &Path) -> CliResult<Self> {
+    pub(crate) fn load_or_create(dev_dir: &Path) -> CliResult<Self> {
         fs::create_dir_all(dev_dir)?;
         let key_path = dev_dir.join(SIGNING_KEY_FILE);
         let token_path = dev_dir.join(TOKEN_FILE);
@@ -40,11 +40,11 @@ impl DevKeys {
         })
     }
 
-    pub fn public_key_hex(&self) -> String {
+    pub(crate) fn public_key_hex(&self) -> String {
         hex::encode(self.signing_key.verifying_key().to_bytes())
     }
 
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         println!("DISCORD_PUBLIC_KEY={}", self.public_key_hex());
         println!("PLURALKIT_SIGNING_TOKEN={}", self.pluralkit_token);
         println!("(local development secrets only; never use them in a deployment)");

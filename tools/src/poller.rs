@@ -89,4 +89,3 @@ fn invoke_processor(
     }
     serde_json::from_value(value).map_err(|e| format!("not an SqsBatchResponse: {e}"))
 }
-

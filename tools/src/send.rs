@@ -75,7 +75,9 @@ fn targets(args: &SendArgs) -> CliResult<Vec<(Sender, PathBuf)>> {
         .sender
         .or_else(|| Sender::of_event_type(event_type))
         .ok_or_else(|| {
-            format!("{event_type} is not a type either sender sends; pass --sender to send it anyway")
+            format!(
+                "{event_type} is not a type either sender sends; pass --sender to send it anyway"
+            )
         })?;
     Ok(vec![(sender, fixture_path(sender, event_type))])
 }

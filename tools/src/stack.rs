@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use switchboard::config::{
-    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SQS, AWS_REGION,
-    AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
+    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SQS, AWS_REGION, AWS_SECRET_ACCESS_KEY,
+    DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
 };
 use switchboard_devkit::{create_queues, local_sqs_client, wait_for_port, LOCAL_REGION};
 

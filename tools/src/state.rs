@@ -39,7 +39,10 @@ impl StackState {
     }
 
     pub(crate) fn save(&self, dev_dir: &Path) -> CliResult {
-        std::fs::write(dev_dir.join(STATE_FILE), serde_json::to_string_pretty(self)?)?;
+        std::fs::write(
+            dev_dir.join(STATE_FILE),
+            serde_json::to_string_pretty(self)?,
+        )?;
         Ok(())
     }
 

@@ -1,6 +1,5 @@
 //! The floor: a hello-world `lambda_runtime` function that answers every event
 //! with a fixed 204, built like the real functions (current-thread runtime).
-#![forbid(unsafe_code)]
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};

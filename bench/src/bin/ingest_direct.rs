@@ -1,17 +1,16 @@
 //! Diagnostic: the real ingest handler with the SDK's `SendMessage` replaced by
 //! [`DirectSqs`], so the harness shows what the whole invocation would cost
 //! without the SDK's orchestrator. Not deployable: plain HTTP, no retries.
-#![forbid(unsafe_code)]
 
 use ingest::Ingest;
 use lambda_http::Error;
-use switchboard::Config;
+use switchboard::IngestConfig;
 use switchboard_bench::direct_sqs::DirectSqs;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
+    let config = IngestConfig::from_env()?;
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let queue = DirectSqs::new(
         &var("AWS_ENDPOINT_URL_SQS")?,

@@ -5,14 +5,13 @@
 //! `BENCH_QUEUE_WAIT_MS=N` makes the discarding queue idle N ms, as if waiting
 //! on SQS, with no work: it prices what merely waiting costs a function on
 //! this machine (caches and predictors gone cold by the time it resumes).
-#![forbid(unsafe_code)]
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use ingest::Ingest;
 use lambda_http::Error;
-use switchboard::{Config, EventQueue, QueueError, QueuedEvent};
+use switchboard::{EventQueue, IngestConfig, QueueError, QueuedEvent};
 
 struct DiscardingQueue {
     wait: Duration,
@@ -32,7 +31,7 @@ impl EventQueue for DiscardingQueue {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
+    let config = IngestConfig::from_env()?;
     let wait_ms = std::env::var("BENCH_QUEUE_WAIT_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())

@@ -4,20 +4,20 @@
 //! `sqs-send-direct`.
 //!
 //! `sqs-send ENDPOINT QUEUE_URL COUNT`
-#![forbid(unsafe_code)]
 
 use std::time::Duration;
 
-use switchboard::queue::sqs::{SqsQueue, SqsSettings};
+use switchboard::queue::sqs::SqsQueue;
 use switchboard::EventQueue;
 use switchboard_bench::{sample_event, send_args};
+use switchboard_devkit::local_sqs_settings;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use switchboard_bench::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let (endpoint, queue_url, count) = send_args("sqs-send")?;
-    let settings = SqsSettings::local(&endpoint);
+    let settings = local_sqs_settings(&endpoint);
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(&settings), queue_url);
     let event = sample_event()?;
     for _ in 0..count {

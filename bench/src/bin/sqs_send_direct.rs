@@ -1,12 +1,11 @@
 //! Diagnostic: `sqs-send`'s loop through [`DirectSqs`] instead of the SDK.
 //!
 //! `sqs-send-direct ENDPOINT QUEUE_URL COUNT`
-#![forbid(unsafe_code)]
 
 use switchboard_bench::direct_sqs::DirectSqs;
 use switchboard_bench::{sample_event, send_args};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use switchboard_bench::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

@@ -90,7 +90,10 @@ async fn call(
 }
 
 async fn send(ingest: &Arc<Ingest<FakeQueue>>, shape: Shape, request: &HttpRequest) -> Answer {
-    let event = LambdaEvent::new(request.to_lambda_request(shape).unwrap(), Context::default());
+    let event = LambdaEvent::new(
+        request.to_lambda_request(shape).unwrap(),
+        Context::default(),
+    );
     let response = Arc::clone(ingest).call(event).await.unwrap();
     Answer::of(&response).unwrap()
 }
@@ -376,7 +379,11 @@ async fn invalid_base64_gets_400_through_the_whole_path() {
     for shape in SHAPES {
         let ingest = ingest(false);
         let request = HttpRequest::post("/pluralkit", "").raw_base64_body("%%%%");
-        assert_eq!(send(&ingest, shape, &request).await.status, 400, "{shape:?}");
+        assert_eq!(
+            send(&ingest, shape, &request).await.status,
+            400,
+            "{shape:?}"
+        );
     }
 }
 
@@ -386,7 +393,11 @@ async fn a_header_sent_twice_reaches_the_domain_and_is_refused_in_every_shape() 
     for shape in SHAPES {
         for doubled in ["x-signature-ed25519", "X-Signature-Timestamp"] {
             let ingest = ingest(false);
-            let value = if doubled.ends_with("ed25519") { &sig } else { &ts };
+            let value = if doubled.ends_with("ed25519") {
+                &sig
+            } else {
+                &ts
+            };
             let request = HttpRequest::post("/discord", EVENT)
                 .header("x-signature-ed25519", &sig)
                 .header("x-signature-timestamp", &ts)

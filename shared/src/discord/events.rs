@@ -16,11 +16,16 @@ pub const WEBHOOK_TYPE_EVENT: u8 = 1;
 /// The outer payload exactly as Discord sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookPayload {
+    /// The payload version (1).
     pub version: Option<u8>,
+    /// The application's id (a snowflake).
     pub application_id: Option<String>,
+    /// `0` for a PING, `1` for an event.
     #[serde(rename = "type")]
     pub webhook_type: u8,
+    /// The event.
     pub event: Option<EventBody>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -28,12 +33,15 @@ pub struct WebhookPayload {
 /// The inner event object: `{type, timestamp, data?}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventBody {
+    /// The event type, as sent.
     #[serde(rename = "type")]
     pub event_type: String,
     /// Sent without a time zone; it is UTC.
     #[serde(default, with = "timestamp::option")]
     pub timestamp: Option<DateTime<Utc>>,
+    /// The event data, as sent.
     pub data: Option<Value>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -41,31 +49,47 @@ pub struct EventBody {
 /// A webhook event with its data decoded into the type its `event.type` names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookEvent {
+    /// The application's id (a snowflake).
     pub application_id: Option<String>,
+    /// When it happened.
     pub timestamp: Option<DateTime<Utc>>,
+    /// The event.
     pub event: Event,
 }
 
 /// The typed data of one webhook event, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// `APPLICATION_AUTHORIZED`.
     ApplicationAuthorized(ApplicationAuthorized),
+    /// `APPLICATION_DEAUTHORIZED`.
     ApplicationDeauthorized(ApplicationDeauthorized),
+    /// `ENTITLEMENT_CREATE`.
     EntitlementCreate(Entitlement),
+    /// `ENTITLEMENT_UPDATE`.
     EntitlementUpdate(Entitlement),
+    /// `ENTITLEMENT_DELETE`.
     EntitlementDelete(Entitlement),
     /// Documented but not deliverable yet; its data has no documented shape.
     QuestUserEnrollment(Option<Value>),
+    /// `LOBBY_MESSAGE_CREATE`.
     LobbyMessageCreate(LobbyMessage),
+    /// `LOBBY_MESSAGE_UPDATE`.
     LobbyMessageUpdate(LobbyMessage),
+    /// `LOBBY_MESSAGE_DELETE`.
     LobbyMessageDelete(LobbyMessageDelete),
+    /// `GAME_DIRECT_MESSAGE_CREATE`.
     GameDirectMessageCreate(Message),
+    /// `GAME_DIRECT_MESSAGE_UPDATE`.
     GameDirectMessageUpdate(Message),
+    /// `GAME_DIRECT_MESSAGE_DELETE`.
     GameDirectMessageDelete(Message),
     /// A type this version does not know. Discord has shipped types in the portal
     /// before documenting them, so these are kept, never refused.
     Unknown {
+        /// The type, as sent.
         event_type: String,
+        /// The data, as sent.
         data: Option<Value>,
     },
 }
@@ -155,6 +179,7 @@ impl WebhookEvent {
         Self::from_payload(payload)
     }
 
+    /// Decodes an already parsed payload.
     pub fn from_payload(payload: WebhookPayload) -> Result<Self, serde_json::Error> {
         let body = payload.event.ok_or_else(|| {
             <serde_json::Error as serde::de::Error>::custom("webhook event has no `event` object")
@@ -167,75 +192,116 @@ impl WebhookEvent {
     }
 }
 
-/// https://discord.com/developers/docs/resources/user#user-object (partial
+/// <https://discord.com/developers/docs/resources/user#user-object> (partial
 /// in webhook payloads: the docs' examples even send `{}`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct User {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// The user name.
     pub username: Option<String>,
+    /// The legacy discriminator.
     pub discriminator: Option<String>,
+    /// The global display name.
     pub global_name: Option<String>,
+    /// The avatar hash.
     pub avatar: Option<String>,
+    /// Whether it is a bot.
     pub bot: Option<bool>,
+    /// The owning system.
     pub system: Option<bool>,
+    /// The banner image's URL.
     pub banner: Option<String>,
+    /// The profile accent color.
     pub accent_color: Option<u32>,
+    /// The user's public flags.
     pub public_flags: Option<u64>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A server, as partial as the webhook sends it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Guild {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// The name.
     pub name: Option<String>,
+    /// The icon's URL or hash.
     pub icon: Option<String>,
+    /// The owner's id.
     pub owner_id: Option<String>,
+    /// The server's features.
     pub features: Option<Vec<String>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `APPLICATION_AUTHORIZED`: a user or a server installed the app.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationAuthorized {
     /// 0 for a guild install, 1 for a user install.
     pub integration_type: Option<u8>,
+    /// The user.
     pub user: Option<User>,
+    /// The OAuth2 scopes granted.
     pub scopes: Option<Vec<String>>,
+    /// The server.
     pub guild: Option<Guild>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `APPLICATION_DEAUTHORIZED`: a user removed the app.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationDeauthorized {
+    /// The user.
     pub user: Option<User>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// https://discord.com/developers/docs/resources/entitlement#entitlement-object,
+/// <https://discord.com/developers/docs/resources/entitlement#entitlement-object>,
 /// plus the fields Discord sends beyond that table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entitlement {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// The SKU's id.
     pub sku_id: Option<String>,
+    /// The application's id (a snowflake).
     pub application_id: Option<String>,
+    /// The user's id.
     pub user_id: Option<String>,
+    /// The server's id (a snowflake).
     pub guild_id: Option<String>,
+    /// The entitlement type number.
     #[serde(rename = "type")]
     pub entitlement_type: Option<u8>,
+    /// Whether it was deleted.
     pub deleted: Option<bool>,
+    /// Whether it was consumed (one-time purchases).
     pub consumed: Option<bool>,
+    /// When it starts.
     #[serde(default, with = "timestamp::option")]
     pub starts_at: Option<DateTime<Utc>>,
+    /// When it ends.
     #[serde(default, with = "timestamp::option")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// Gift code flags.
     pub gift_code_flags: Option<u64>,
+    /// The promotion behind it.
     pub promotion_id: Option<String>,
+    /// The subscription behind it.
     pub subscription_id: Option<String>,
+    /// When it was fulfilled.
     #[serde(default, with = "timestamp::option")]
     pub fulfilled_at: Option<DateTime<Utc>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -243,28 +309,44 @@ pub struct Entitlement {
 /// A message in a lobby or linked channel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LobbyMessage {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// Discord's message type number.
     #[serde(rename = "type")]
     pub message_type: Option<u32>,
+    /// The message text.
     pub content: Option<String>,
+    /// The lobby's id.
     pub lobby_id: Option<String>,
+    /// The channel's id.
     pub channel_id: Option<String>,
+    /// Who wrote it.
     pub author: Option<User>,
+    /// Metadata the sender attached.
     pub metadata: Option<Map<String, Value>>,
+    /// Bit flags.
     pub flags: Option<u64>,
+    /// The application's id (a snowflake).
     pub application_id: Option<String>,
+    /// When it happened.
     #[serde(default, with = "timestamp::option")]
     pub timestamp: Option<DateTime<Utc>>,
+    /// When it was last edited.
     #[serde(default, with = "timestamp::option")]
     pub edited_timestamp: Option<DateTime<Utc>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// `LOBBY_MESSAGE_DELETE`: which message left which lobby.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LobbyMessageDelete {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// The lobby's id.
     pub lobby_id: Option<String>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -274,26 +356,42 @@ pub struct LobbyMessageDelete {
 /// of these, and nothing on the wire tells the two apart, so one type serves both.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// Discord's message type number.
     #[serde(rename = "type")]
     pub message_type: Option<u32>,
+    /// The message text.
     pub content: Option<String>,
+    /// The channel's id.
     pub channel_id: Option<String>,
+    /// The lobby's id.
     pub lobby_id: Option<String>,
+    /// The recipient's id.
     pub recipient_id: Option<String>,
+    /// Who wrote it.
     pub author: Option<User>,
+    /// The application's id (a snowflake).
     pub application_id: Option<String>,
+    /// Bit flags.
     pub flags: Option<u64>,
+    /// When it happened.
     #[serde(default, with = "timestamp::option")]
     pub timestamp: Option<DateTime<Utc>>,
+    /// When it was last edited.
     #[serde(default, with = "timestamp::option")]
     pub edited_timestamp: Option<DateTime<Utc>>,
+    /// The attachments.
     pub attachments: Option<Vec<Value>>,
+    /// The message components.
     pub components: Option<Vec<Value>>,
     /// The channel object with recipient information.
     pub channel: Option<Map<String, Value>>,
+    /// The rich presence activity.
     pub activity: Option<Map<String, Value>>,
+    /// The application.
     pub application: Option<Map<String, Value>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

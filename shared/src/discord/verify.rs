@@ -8,7 +8,9 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use crate::headers::{find_header, HeaderLookup};
 use crate::rejection::Rejection;
 
+/// The header with the hex Ed25519 signature.
 pub const SIGNATURE_HEADER: &str = "x-signature-ed25519";
+/// The header with the signed Unix time.
 pub const TIMESTAMP_HEADER: &str = "x-signature-timestamp";
 
 /// How far ahead of our clock a timestamp may be, for clock skew.
@@ -19,14 +21,24 @@ pub const MAX_FUTURE_SKEW_SECS: i64 = 60;
 #[derive(Clone)]
 pub struct DiscordPublicKeys(Vec<VerifyingKey>);
 
+/// Why `DISCORD_PUBLIC_KEY` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PublicKeyError {
+    /// The list held no key.
     #[error("no public key given")]
     Empty,
+    /// A key is not 64 hex characters.
     #[error("key {index} is not 64 hex characters")]
-    NotHex { index: usize },
+    NotHex {
+        /// The key's position in the list, from 0.
+        index: usize,
+    },
+    /// A key is not a valid Ed25519 point.
     #[error("key {index} is not a valid Ed25519 point")]
-    NotAPoint { index: usize },
+    NotAPoint {
+        /// The key's position in the list, from 0.
+        index: usize,
+    },
 }
 
 impl DiscordPublicKeys {
@@ -51,18 +63,22 @@ impl DiscordPublicKeys {
         Ok(Self(keys))
     }
 
+    /// Keys already parsed.
     pub fn from_keys(keys: Vec<VerifyingKey>) -> Self {
         Self(keys)
     }
 
+    /// How many keys there are.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// True when there is none (never, once parsed).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The keys.
     pub fn keys(&self) -> &[VerifyingKey] {
         &self.0
     }
@@ -94,6 +110,7 @@ impl Default for ReplayWindow {
 }
 
 impl ReplayWindow {
+    /// No freshness check at all (`DISCORD_TIMESTAMP_TOLERANCE_SECS=0`).
     pub const DISABLED: ReplayWindow = ReplayWindow { tolerance_secs: 0 };
 
     /// Checks a signed timestamp header against `now` (Unix seconds).

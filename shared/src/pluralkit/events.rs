@@ -16,38 +16,60 @@ pub struct DispatchEvent {
     pub system_id: Option<String>,
     /// A member, group or switch UUID, a Discord user id, or nothing.
     pub id: Option<String>,
+    /// The event.
     pub event: Event,
 }
 
 /// The typed data of one dispatch, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// `PING`.
     Ping,
+    /// `UPDATE_SYSTEM`.
     UpdateSystem(System),
+    /// `UPDATE_SETTINGS`.
     UpdateSettings(SystemSettings),
+    /// `CREATE_MEMBER`.
     CreateMember(Member),
+    /// `UPDATE_MEMBER`.
     UpdateMember(Member),
+    /// `DELETE_MEMBER`.
     DeleteMember,
+    /// `CREATE_GROUP`.
     CreateGroup(Group),
+    /// `UPDATE_GROUP`.
     UpdateGroup(Group),
+    /// `DELETE_GROUP`.
     DeleteGroup,
+    /// `LINK_ACCOUNT` (`id` is the Discord account).
     LinkAccount,
+    /// `UNLINK_ACCOUNT` (`id` is the Discord account).
     UnlinkAccount,
+    /// `UPDATE_SYSTEM_GUILD`.
     UpdateSystemGuild(SystemGuildSettings),
     /// Also sent for account settings: then `id` is a Discord user id and the
     /// data is `{}` or `{"allow_autoproxy": bool}` with no `guild_id`.
     UpdateMemberGuild(MemberGuildSettings),
+    /// `CREATE_MESSAGE`.
     CreateMessage(Box<Message>),
+    /// `CREATE_SWITCH`.
     CreateSwitch(Switch),
+    /// `UPDATE_SWITCH`.
     UpdateSwitch(Switch),
+    /// `DELETE_SWITCH`.
     DeleteSwitch,
+    /// `DELETE_ALL_SWITCHES`.
     DeleteAllSwitches,
+    /// `SUCCESSFUL_IMPORT`.
     SuccessfulImport,
+    /// `UPDATE_AUTOPROXY`.
     UpdateAutoproxy(Autoproxy),
     /// A type this version does not know (or the documented but never sent
     /// `UPDATE_GROUP_MEMBERS`), kept with its raw data.
     Unknown {
+        /// The type, as sent.
         event_type: String,
+        /// The data, as sent.
         data: Option<Value>,
     },
 }
@@ -166,16 +188,22 @@ impl Event {
 /// The dispatch payload as queued (no `signing_token`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DispatchPayload {
+    /// The event type, as sent.
     #[serde(rename = "type")]
     pub event_type: String,
+    /// The system's UUID.
     pub system_id: Option<String>,
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     pub id: Option<String>,
+    /// The event data, as sent.
     pub data: Option<Value>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 impl DispatchEvent {
+    /// Parses a queued dispatch payload (no token) into its typed event.
     pub fn from_json(payload: &str) -> Result<Self, serde_json::Error> {
         let payload: DispatchPayload = serde_json::from_str(payload)?;
         Ok(Self {
@@ -186,155 +214,218 @@ impl DispatchEvent {
     }
 }
 
+/// Privacy settings by field name: `"public"` or `"private"`.
 pub type Privacy = Map<String, Value>;
 
+/// A system (PluralKit's account).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct System {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub id: Patch<String>,
+    /// The object's UUID.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub uuid: Patch<String>,
+    /// The name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub name: Patch<String>,
+    /// The description.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub description: Patch<String>,
+    /// The system tag.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub tag: Patch<String>,
+    /// The pronouns.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub pronouns: Patch<String>,
+    /// The avatar's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub avatar_url: Patch<String>,
+    /// The banner image's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub banner: Patch<String>,
+    /// The color, as 6 hex digits.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub color: Patch<String>,
+    /// When it was created.
     #[serde(
         default,
         with = "patch::timestamp",
         skip_serializing_if = "Patch::is_unchanged"
     )]
     pub created: Patch<DateTime<Utc>>,
+    /// Privacy settings by field (`public` or `private`).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub privacy: Patch<Privacy>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A system's settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SystemSettings {
+    /// The system's time zone.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub timezone: Patch<String>,
+    /// Whether reaction pings are on.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub pings_enabled: Patch<bool>,
+    /// Seconds before latch autoproxy lets go.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub latch_timeout: Patch<i64>,
+    /// Whether new members start private.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub member_default_private: Patch<bool>,
+    /// Whether new groups start private.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub group_default_private: Patch<bool>,
+    /// Whether private information is shown to the system's own accounts.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub show_private_info: Patch<bool>,
+    /// The most members the system may have.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub member_limit: Patch<u32>,
+    /// The most groups the system may have.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub group_limit: Patch<u32>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A pair of texts around a message that proxies it as a member.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProxyTag {
+    /// The text before the message.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub prefix: Patch<String>,
+    /// The text after the message.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub suffix: Patch<String>,
 }
 
+/// A member of a system.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Member {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub id: Patch<String>,
+    /// The object's UUID.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub uuid: Patch<String>,
+    /// The owning system.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub system: Patch<String>,
+    /// The name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub name: Patch<String>,
+    /// The display name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub display_name: Patch<String>,
+    /// The color, as 6 hex digits.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub color: Patch<String>,
     /// `YYYY-MM-DD`, or `0004-MM-DD` when the year is hidden.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub birthday: Patch<String>,
+    /// The pronouns.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub pronouns: Patch<String>,
+    /// The avatar's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub avatar_url: Patch<String>,
+    /// The avatar used for proxied messages.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub webhook_avatar_url: Patch<String>,
+    /// The banner image's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub banner: Patch<String>,
+    /// The description.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub description: Patch<String>,
+    /// When it was created.
     #[serde(
         default,
         with = "patch::timestamp",
         skip_serializing_if = "Patch::is_unchanged"
     )]
     pub created: Patch<DateTime<Utc>>,
+    /// The tags that trigger proxying.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub proxy_tags: Patch<Vec<ProxyTag>>,
+    /// Whether proxy tags stay in proxied messages.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub keep_proxy: Patch<bool>,
+    /// Whether proxied messages are text-to-speech.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub tts: Patch<bool>,
+    /// Whether autoproxy may use this member.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub autoproxy_enabled: Patch<bool>,
+    /// How many messages were proxied.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub message_count: Patch<u64>,
+    /// When the last message was proxied.
     #[serde(
         default,
         with = "patch::timestamp",
         skip_serializing_if = "Patch::is_unchanged"
     )]
     pub last_message_timestamp: Patch<DateTime<Utc>>,
+    /// Privacy settings by field (`public` or `private`).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub privacy: Patch<Privacy>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A group of members.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub id: Patch<String>,
+    /// The object's UUID.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub uuid: Patch<String>,
+    /// The owning system.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub system: Patch<String>,
+    /// The name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub name: Patch<String>,
+    /// The display name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub display_name: Patch<String>,
+    /// The description.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub description: Patch<String>,
+    /// The icon's URL or hash.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub icon: Patch<String>,
+    /// The banner image's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub banner: Patch<String>,
+    /// The color, as 6 hex digits.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub color: Patch<String>,
+    /// Privacy settings by field (`public` or `private`).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub privacy: Patch<Privacy>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A switch: who was fronting from when.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Switch {
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub id: Patch<String>,
+    /// When it happened.
     #[serde(
         default,
         with = "patch::timestamp",
@@ -344,98 +435,136 @@ pub struct Switch {
     /// Member UUIDs, first is the main fronter.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub members: Patch<Vec<String>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A system's settings in one server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SystemGuildSettings {
+    /// The server's id (a snowflake).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub guild_id: Patch<String>,
+    /// Whether proxying is on in this server.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub proxying_enabled: Patch<bool>,
+    /// The system tag.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub tag: Patch<String>,
+    /// Whether the system tag is shown in this server.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub tag_enabled: Patch<bool>,
+    /// The name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub name: Patch<String>,
+    /// The avatar's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub avatar_url: Patch<String>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A member's settings in one server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemberGuildSettings {
+    /// The server's id (a snowflake).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub guild_id: Patch<String>,
+    /// The display name.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub display_name: Patch<String>,
+    /// The avatar's URL.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub avatar_url: Patch<String>,
+    /// Whether proxy tags stay in proxied messages.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub keep_proxy: Patch<bool>,
     /// Only on the account-settings form of `UPDATE_MEMBER_GUILD`.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub allow_autoproxy: Patch<bool>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// How autoproxy picks a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AutoproxyMode {
+    /// Autoproxy is off.
     Off,
+    /// The current fronter.
     Front,
+    /// The last member proxied.
     Latch,
+    /// One chosen member.
     Member,
+    /// A mode this version does not know.
     #[serde(other)]
     Unknown,
 }
 
+/// Autoproxy settings in one server or channel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Autoproxy {
+    /// The server's id (a snowflake).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub guild_id: Patch<String>,
+    /// The channel's id.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub channel_id: Patch<String>,
+    /// The autoproxy mode.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub autoproxy_mode: Patch<AutoproxyMode>,
+    /// The member autoproxy uses.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub autoproxy_member: Patch<String>,
+    /// When latch autoproxy last latched.
     #[serde(
         default,
         with = "patch::timestamp",
         skip_serializing_if = "Patch::is_unchanged"
     )]
     pub last_latch_timestamp: Patch<DateTime<Utc>>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// A proxied message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
+    /// When it happened.
     #[serde(
         default,
         with = "patch::timestamp",
         skip_serializing_if = "Patch::is_unchanged"
     )]
     pub timestamp: Patch<DateTime<Utc>>,
+    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub id: Patch<String>,
+    /// The id of the message that was replaced.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub original: Patch<String>,
+    /// The Discord id of the account that sent it.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub sender: Patch<String>,
+    /// The channel.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub channel: Patch<String>,
+    /// The server.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub guild: Patch<String>,
+    /// The owning system.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub system: Patch<System>,
+    /// The member.
     #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
     pub member: Patch<Member>,
+    /// Keys this version does not model, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

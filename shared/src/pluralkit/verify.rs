@@ -5,14 +5,17 @@ use std::fmt;
 
 use subtle::{Choice, ConstantTimeEq};
 
+/// The body field that carries the token.
 pub const SIGNING_TOKEN_FIELD: &str = "signing_token";
 
 /// One or more signing tokens (one per registered webhook URL). Never printed.
 #[derive(Clone)]
 pub struct SigningTokens(Vec<Box<[u8]>>);
 
+/// Why `PLURALKIT_SIGNING_TOKEN` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SigningTokenError {
+    /// The list held no token.
     #[error("no signing token given")]
     Empty,
 }
@@ -43,10 +46,12 @@ impl SigningTokens {
         matched.into()
     }
 
+    /// How many tokens there are.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// True when there is none (never, once parsed).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -116,11 +116,12 @@ impl SqsSettings {
     /// Reads any name → value lookup; an empty value counts as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let region = get(AWS_REGION)
-            .or_else(|| get(AWS_DEFAULT_REGION))
-            .ok_or(ConfigError::Missing {
-                variable: AWS_REGION,
-            })?;
+        let region =
+            get(AWS_REGION)
+                .or_else(|| get(AWS_DEFAULT_REGION))
+                .ok_or(ConfigError::Missing {
+                    variable: AWS_REGION,
+                })?;
         let access_key = get(AWS_ACCESS_KEY_ID).ok_or(ConfigError::Missing {
             variable: AWS_ACCESS_KEY_ID,
         })?;
@@ -143,7 +144,6 @@ impl SqsSettings {
             endpoint_url,
         })
     }
-
 }
 
 #[async_trait]
