@@ -62,3 +62,11 @@ macro_rules! event_types {
 }
 
 pub(crate) use event_types;
+
+/// Decodes an event's `data` into its model; absent data reads as `{}`, since
+/// every model field is optional.
+pub(crate) fn decode_data<T: serde::de::DeserializeOwned>(
+    data: Option<serde_json::Value>,
+) -> serde_json::Result<T> {
+    serde_json::from_value(data.unwrap_or_else(|| serde_json::Value::Object(Default::default())))
+}

@@ -189,23 +189,8 @@ async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
     )
     .await;
     assert!(response.batch_item_failures.is_empty());
-    let routed_ids: Vec<_> = routed
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|s| s.0.clone())
-        .collect();
-    let mut fallback_ids: Vec<_> = fallback
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|s| s.0.clone())
-        .collect();
-    fallback_ids.sort();
-    assert_eq!(routed_ids, ["d"]);
-    assert_eq!(fallback_ids, ["p", "u"]);
+    assert_eq!(seen_ids(&routed), ["d"]);
+    assert_eq!(seen_ids(&fallback), ["p", "u"]);
 }
 
 #[tokio::test]

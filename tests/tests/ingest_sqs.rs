@@ -13,8 +13,8 @@ use std::sync::Arc;
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::IngestConfig;
+use switchboard_devkit::discord_signature_headers;
 use switchboard_devkit::local_sqs_settings;
-use switchboard_devkit::sign_discord_request;
 use switchboard_devkit::HttpRequest;
 use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
 use switchboard_tests::{drain_view, DriveIngest};
@@ -36,23 +36,13 @@ fn config(queue_url: &str) -> IngestConfig {
     .unwrap()
 }
 
-fn http_api_request(path: &str, headers: Value, body: &str) -> HttpRequest {
-    let headers = headers
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()));
-    HttpRequest::post(path, body).headers(headers)
-}
-
 fn discord_request(body: &str) -> HttpRequest {
     let ts = Utc::now().timestamp().to_string();
-    let sig = sign_discord_request(&key(), &ts, body.as_bytes());
-    http_api_request(
-        "/discord",
-        json!({"x-signature-ed25519": sig, "x-signature-timestamp": ts}),
-        body,
-    )
+    HttpRequest::post("/discord", body.as_bytes()).headers(discord_signature_headers(
+        &key(),
+        &ts,
+        body.as_bytes(),
+    ))
 }
 
 fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String> {
@@ -92,14 +82,14 @@ async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
         "data": {"id": "sw-1", "timestamp": "2026-11-01T12:00:00Z", "members": ["m-1"]}})
         .to_string();
     let response = ingest
-        .answer(http_api_request("/pluralkit", json!({}), &pk_body))
+        .answer(HttpRequest::post("/pluralkit", pk_body.as_str()))
         .await;
     assert_eq!(response.status, 200);
 
     let ping = json!({"type": "PING", "signing_token": TOKEN, "system_id": "sys-1"}).to_string();
     assert_eq!(
         ingest
-            .answer(http_api_request("/pluralkit", json!({}), &ping))
+            .answer(HttpRequest::post("/pluralkit", ping.as_str()))
             .await
             .status,
         200
@@ -108,7 +98,7 @@ async fn acknowledged_events_are_on_the_queue_with_attributes_and_no_token() {
         json!({"type": "CREATE_MEMBER", "signing_token": "nope", "system_id": "sys-1"}).to_string();
     assert_eq!(
         ingest
-            .answer(http_api_request("/pluralkit", json!({}), &bad))
+            .answer(HttpRequest::post("/pluralkit", bad.as_str()))
             .await
             .status,
         401
@@ -180,7 +170,7 @@ async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
     let pk = json!({"type": "UPDATE_MEMBER", "signing_token": TOKEN, "system_id": "s", "id": "m", "data": {"name": "x"}}).to_string();
     let started = Instant::now();
     let response = ingest
-        .answer(http_api_request("/pluralkit", json!({}), &pk))
+        .answer(HttpRequest::post("/pluralkit", pk.as_str()))
         .await;
     let pluralkit_elapsed = started.elapsed();
     assert_eq!(response.status, 503);

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use switchboard::config::*;
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::IngestConfig;
+use switchboard_devkit::discord_signature_headers;
 use switchboard_devkit::local_sqs_settings;
-use switchboard_devkit::sign_discord_request;
 use switchboard_devkit::HttpRequest;
 use switchboard_devkit::{create_queues, free_port, local_sqs_client as sqs_client, MotoServer};
 use switchboard_tests::proxy::{black_hole, TcpProxy};
@@ -40,15 +40,6 @@ fn config(queue_url: &str, deadline_ms: Option<&str>) -> IngestConfig {
     .unwrap()
 }
 
-fn request(path: &str, headers: Value, body: &str) -> HttpRequest {
-    let headers = headers
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()));
-    HttpRequest::post(path, body).headers(headers)
-}
-
 /// Event `n` of the stream: even numbers from Discord, odd from PluralKit,
 /// each carrying `evt-n` as its id.
 fn event(n: usize) -> HttpRequest {
@@ -58,15 +49,14 @@ fn event(n: usize) -> HttpRequest {
             "event": {"type": "ENTITLEMENT_CREATE", "timestamp": "2024-10-18T18:41:21.109604", "data": {"id": id}}})
         .to_string();
         let ts = Utc::now().timestamp().to_string();
-        let sig = sign_discord_request(&key(), &ts, body.as_bytes());
-        request(
-            "/discord",
-            json!({"x-signature-ed25519": sig, "x-signature-timestamp": ts}),
-            &body,
-        )
+        HttpRequest::post("/discord", body.as_bytes()).headers(discord_signature_headers(
+            &key(),
+            &ts,
+            body.as_bytes(),
+        ))
     } else {
         let body = json!({"type": "UPDATE_MEMBER", "signing_token": TOKEN, "system_id": "s", "id": id, "data": {"name": "x"}});
-        request("/pluralkit", json!({}), &body.to_string())
+        HttpRequest::post("/pluralkit", body.to_string())
     }
 }
 

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::event_type::decode_data;
+
 use crate::timestamp;
 
 /// Webhook type `0`: Discord checking that the URL is alive.
@@ -127,22 +129,27 @@ crate::event_type::event_types! {
 impl Event {
     /// Decodes `data` into the type named by `event_type`.
     pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
-        fn typed<T: serde::de::DeserializeOwned>(data: Option<Value>) -> serde_json::Result<T> {
-            serde_json::from_value(data.unwrap_or_else(|| Value::Object(Map::new())))
-        }
         Ok(match EventType::from(event_type) {
-            EventType::ApplicationAuthorized => Event::ApplicationAuthorized(typed(data)?),
-            EventType::ApplicationDeauthorized => Event::ApplicationDeauthorized(typed(data)?),
-            EventType::EntitlementCreate => Event::EntitlementCreate(typed(data)?),
-            EventType::EntitlementUpdate => Event::EntitlementUpdate(typed(data)?),
-            EventType::EntitlementDelete => Event::EntitlementDelete(typed(data)?),
+            EventType::ApplicationAuthorized => Event::ApplicationAuthorized(decode_data(data)?),
+            EventType::ApplicationDeauthorized => {
+                Event::ApplicationDeauthorized(decode_data(data)?)
+            }
+            EventType::EntitlementCreate => Event::EntitlementCreate(decode_data(data)?),
+            EventType::EntitlementUpdate => Event::EntitlementUpdate(decode_data(data)?),
+            EventType::EntitlementDelete => Event::EntitlementDelete(decode_data(data)?),
             EventType::QuestUserEnrollment => Event::QuestUserEnrollment(data),
-            EventType::LobbyMessageCreate => Event::LobbyMessageCreate(typed(data)?),
-            EventType::LobbyMessageUpdate => Event::LobbyMessageUpdate(typed(data)?),
-            EventType::LobbyMessageDelete => Event::LobbyMessageDelete(typed(data)?),
-            EventType::GameDirectMessageCreate => Event::GameDirectMessageCreate(typed(data)?),
-            EventType::GameDirectMessageUpdate => Event::GameDirectMessageUpdate(typed(data)?),
-            EventType::GameDirectMessageDelete => Event::GameDirectMessageDelete(typed(data)?),
+            EventType::LobbyMessageCreate => Event::LobbyMessageCreate(decode_data(data)?),
+            EventType::LobbyMessageUpdate => Event::LobbyMessageUpdate(decode_data(data)?),
+            EventType::LobbyMessageDelete => Event::LobbyMessageDelete(decode_data(data)?),
+            EventType::GameDirectMessageCreate => {
+                Event::GameDirectMessageCreate(decode_data(data)?)
+            }
+            EventType::GameDirectMessageUpdate => {
+                Event::GameDirectMessageUpdate(decode_data(data)?)
+            }
+            EventType::GameDirectMessageDelete => {
+                Event::GameDirectMessageDelete(decode_data(data)?)
+            }
             EventType::Unknown(event_type) => Event::Unknown { event_type, data },
         })
     }

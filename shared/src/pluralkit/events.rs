@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::event_type::decode_data;
+
 use super::patch::{self, Patch};
 
 /// One dispatch, with the signing token already removed.
@@ -124,30 +126,27 @@ crate::event_type::event_types! {
 impl Event {
     /// Decodes `data` into the type named by `event_type`.
     pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
-        fn typed<T: serde::de::DeserializeOwned>(data: Option<Value>) -> serde_json::Result<T> {
-            serde_json::from_value(data.unwrap_or_else(|| Value::Object(Map::new())))
-        }
         Ok(match EventType::from(event_type) {
             EventType::Ping => Event::Ping,
-            EventType::UpdateSystem => Event::UpdateSystem(typed(data)?),
-            EventType::UpdateSettings => Event::UpdateSettings(typed(data)?),
-            EventType::CreateMember => Event::CreateMember(typed(data)?),
-            EventType::UpdateMember => Event::UpdateMember(typed(data)?),
+            EventType::UpdateSystem => Event::UpdateSystem(decode_data(data)?),
+            EventType::UpdateSettings => Event::UpdateSettings(decode_data(data)?),
+            EventType::CreateMember => Event::CreateMember(decode_data(data)?),
+            EventType::UpdateMember => Event::UpdateMember(decode_data(data)?),
             EventType::DeleteMember => Event::DeleteMember,
-            EventType::CreateGroup => Event::CreateGroup(typed(data)?),
-            EventType::UpdateGroup => Event::UpdateGroup(typed(data)?),
+            EventType::CreateGroup => Event::CreateGroup(decode_data(data)?),
+            EventType::UpdateGroup => Event::UpdateGroup(decode_data(data)?),
             EventType::DeleteGroup => Event::DeleteGroup,
             EventType::LinkAccount => Event::LinkAccount,
             EventType::UnlinkAccount => Event::UnlinkAccount,
-            EventType::UpdateSystemGuild => Event::UpdateSystemGuild(typed(data)?),
-            EventType::UpdateMemberGuild => Event::UpdateMemberGuild(typed(data)?),
-            EventType::CreateMessage => Event::CreateMessage(typed(data)?),
-            EventType::CreateSwitch => Event::CreateSwitch(typed(data)?),
-            EventType::UpdateSwitch => Event::UpdateSwitch(typed(data)?),
+            EventType::UpdateSystemGuild => Event::UpdateSystemGuild(decode_data(data)?),
+            EventType::UpdateMemberGuild => Event::UpdateMemberGuild(decode_data(data)?),
+            EventType::CreateMessage => Event::CreateMessage(decode_data(data)?),
+            EventType::CreateSwitch => Event::CreateSwitch(decode_data(data)?),
+            EventType::UpdateSwitch => Event::UpdateSwitch(decode_data(data)?),
             EventType::DeleteSwitch => Event::DeleteSwitch,
             EventType::DeleteAllSwitches => Event::DeleteAllSwitches,
             EventType::SuccessfulImport => Event::SuccessfulImport,
-            EventType::UpdateAutoproxy => Event::UpdateAutoproxy(typed(data)?),
+            EventType::UpdateAutoproxy => Event::UpdateAutoproxy(decode_data(data)?),
             EventType::Unknown(event_type) => Event::Unknown { event_type, data },
         })
     }
