@@ -179,7 +179,7 @@ fn processor(c: &mut Criterion) {
         b.iter_batched(
             || event.clone(),
             |event| {
-                let response = runtime.block_on(process_batch(&registry, event, 8));
+                let response = runtime.block_on(process_batch(&registry, event, 8, None));
                 assert!(response.batch_item_failures.is_empty());
             },
             BatchSize::SmallInput,

@@ -18,7 +18,9 @@ use crate::sender::Sender;
 use crate::{discord, pluralkit};
 
 /// One request as the HTTP adapter saw it, body already base64-decoded.
-#[derive(Debug, Clone, Copy)]
+/// `Debug` shows header names and the body's size only: values and body may
+/// carry a signature or a token.
+#[derive(Clone, Copy)]
 pub struct IngestRequest<'a> {
     /// The HTTP method, in any case.
     pub method: &'a str,
@@ -29,6 +31,18 @@ pub struct IngestRequest<'a> {
     pub headers: &'a [(&'a str, &'a [u8])],
     /// The raw body bytes.
     pub body: &'a [u8],
+}
+
+impl std::fmt::Debug for IngestRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("IngestRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("header_names", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// What to do with a request.

@@ -278,3 +278,45 @@ fn identical_redelivery_has_the_same_dedupe_key() {
     let second = enqueued(discord(&config(), EVENT));
     assert_eq!(first.dedupe_key, second.dedupe_key);
 }
+
+#[test]
+fn a_token_written_with_json_escapes_is_the_same_token() {
+    // `p` as `\u0070`, and every `-` as `\u002d`.
+    let escaped = TOKEN.replacen('p', "\\u0070", 1).replace('-', "\\u002d");
+    let body = format!(r#"{{"type":"PING","signing_token":"{escaped}","system_id":"s"}}"#);
+    assert!(matches!(
+        pluralkit(&config(), &body),
+        Decision::AcknowledgePing {
+            sender: Sender::Pluralkit
+        }
+    ));
+    let slashed = TestConfig::new().pluralkit_token("abc/def+ghi==").build();
+    let body = r#"{"type":"PING","signing_token":"abc\/def+ghi==","system_id":"s"}"#;
+    assert!(matches!(
+        pluralkit(&slashed, body),
+        Decision::AcknowledgePing { .. }
+    ));
+    let wrong = r#"{"type":"PING","signing_token":"abc\/def+ghi=!","system_id":"s"}"#;
+    assert_eq!(
+        rejection(&pluralkit(&slashed, wrong)),
+        Some(Rejection::BadToken)
+    );
+}
+
+#[test]
+fn debug_of_a_request_shows_no_header_value_and_no_body() {
+    let headers = [("x-signature-ed25519", b"deadbeef-signature".as_slice())];
+    let body = format!(r#"{{"signing_token":"{TOKEN}"}}"#);
+    let request = IngestRequest {
+        method: "POST",
+        path: "/pluralkit",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let shown = format!("{request:?}");
+    assert!(
+        !shown.contains("deadbeef") && !shown.contains(TOKEN),
+        "{shown}"
+    );
+    assert!(shown.contains("x-signature-ed25519") && shown.contains("body_bytes"));
+}

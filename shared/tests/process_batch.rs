@@ -120,7 +120,7 @@ async fn a_mixed_batch_reports_exactly_the_failed_ids() {
             r#"{"source":"discord","event_type":"X","received_at":"2026-01-01T00:00:00Z","dedupe_key":"k","payload":{"type":1}}"#,
         ),
     ]);
-    let response = process_batch(&registry, event, 4).await;
+    let response = process_batch(&registry, event, 4, None).await;
     assert_eq!(failed_ids(&response), ["m3", "m4", "m5", "m6"]);
     let seen = recorder.seen.lock().unwrap();
     let mut seen_ids: Vec<_> = seen.iter().map(|(id, _, _)| id.as_str()).collect();
@@ -142,7 +142,7 @@ async fn an_empty_batch_fails_nothing() {
         .fallback(switchboard::LogEvent)
         .build()
         .unwrap();
-    let response = process_batch(&registry, sqs_event(&[]), 4).await;
+    let response = process_batch(&registry, sqs_event(&[]), 4, None).await;
     assert!(response.batch_item_failures.is_empty());
 }
 
@@ -161,6 +161,7 @@ async fn every_record_failing_reports_every_id() {
         &registry,
         sqs_event(&[("a", &p), ("b", &p), ("c", "{}")]),
         2,
+        None,
     )
     .await;
     assert_eq!(failed_ids(&response), ["a", "b", "c"]);
@@ -186,6 +187,7 @@ async fn routes_by_source_and_type_with_a_fallback_for_the_rest() {
         &registry,
         sqs_event(&[("d", &d), ("u", &unknown), ("p", &p)]),
         3,
+        None,
     )
     .await;
     assert!(response.batch_item_failures.is_empty());
@@ -203,7 +205,7 @@ async fn concurrency_is_bounded() {
     let p = pluralkit_envelope("CREATE_MEMBER", "a");
     let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
     let records: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), p.as_str())).collect();
-    let response = process_batch(&registry, sqs_event(&records), 3).await;
+    let response = process_batch(&registry, sqs_event(&records), 3, None).await;
     assert!(response.batch_item_failures.is_empty());
     let max = recorder.max_in_flight.load(Ordering::SeqCst);
     assert!((2..=3).contains(&max), "max in flight {max}");
@@ -249,6 +251,7 @@ async fn a_handler_registered_for_a_type_the_models_do_not_know_is_called() {
             ("o", &other_unknown),
         ]),
         3,
+        None,
     )
     .await;
     assert!(response.batch_item_failures.is_empty());
@@ -268,7 +271,7 @@ async fn a_route_written_as_unknown_text_of_a_known_type_is_the_same_route() {
         .build()
         .unwrap();
     let d = discord_envelope();
-    process_batch(&registry, sqs_event(&[("d", &d)]), 1).await;
+    process_batch(&registry, sqs_event(&[("d", &d)]), 1, None).await;
     assert_eq!(seen_ids(&routed), ["d"]);
 }
 
@@ -279,4 +282,89 @@ fn a_registry_without_a_fallback_is_refused() {
         .build();
     assert_eq!(refused.err(), Some(RegistryError::NoFallback));
     assert!(RegistryError::NoFallback.to_string().contains("fallback"));
+}
+
+/// Hangs on the ids in `hang`, succeeds on the rest.
+struct Hangs {
+    hang: Vec<&'static str>,
+    done: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Handler for Hangs {
+    async fn handle(&self, _event: &Event, context: &EventContext) -> Result<(), HandlerError> {
+        if self.hang.contains(&context.message_id.as_str()) {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+        self.done.lock().unwrap().push(context.message_id.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_record_that_runs_out_of_time_fails_alone() {
+    let handler = Arc::new(Hangs {
+        hang: vec!["h"],
+        done: Mutex::new(Vec::new()),
+    });
+    let registry = Registry::new()
+        .fallback(Arc::clone(&handler))
+        .build()
+        .unwrap();
+    let d = discord_envelope();
+    let p = pluralkit_envelope("CREATE_MEMBER", "m");
+    let started = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(300);
+    let response = process_batch(
+        &registry,
+        sqs_event(&[("a", &d), ("h", &p), ("b", &p)]),
+        1,
+        Some(deadline),
+    )
+    .await;
+    assert_eq!(failed_ids(&response), ["h"]);
+    let mut done = handler.done.lock().unwrap().clone();
+    done.sort();
+    assert_eq!(
+        done,
+        ["a", "b"],
+        "the others ran and are reported as they ended"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn failure_logs_name_the_category_and_position_never_the_payload_text() {
+    // A payload whose data has the wrong type: serde's own message would quote it.
+    let diary = envelope(
+        Sender::Pluralkit,
+        "CREATE_MEMBER",
+        r#"{"type":"CREATE_MEMBER","system_id":"s","id":"m","data":"my diary entry"}"#,
+    );
+    let failure = {
+        let envelope = Envelope::from_json(&diary).unwrap();
+        let error = Event::from_envelope(&envelope).unwrap_err();
+        assert!(
+            error.to_string().contains("diary"),
+            "serde quotes the value"
+        );
+        switchboard::processor::RecordFailure::BadPayload(error.into())
+    };
+    let shown = failure.to_string();
+    assert!(!shown.contains("diary"), "{shown}");
+    assert!(shown.ends_with("data error"), "{shown}");
+    let not_json = switchboard::processor::DecodeError::from(
+        Envelope::from_json(r#"{"source":"discord","payload":"my diary"#).unwrap_err(),
+    );
+    assert_eq!(
+        not_json.to_string(),
+        "end-of-input error at line 1 column 39"
+    );
+    assert!(!format!("{failure:?}").contains("diary"));
+    let registry = Registry::new()
+        .fallback(switchboard::LogEvent)
+        .build()
+        .unwrap();
+    let response = process_batch(&registry, sqs_event(&[("x", &diary)]), 1, None).await;
+    assert_eq!(failed_ids(&response), ["x"]);
 }

@@ -518,7 +518,50 @@ fn token_cases() -> Vec<Case> {
         let absent = pk(json!({"type": event_type, "system_id": "s"}));
         cases.push(Case::new("token absent", "/pluralkit", vec![], absent, 401));
     }
+    cases.extend(token_escape_cases());
     cases
+}
+
+/// The token written with JSON escapes is still the token (on a PING, so
+/// nothing is queued); a wrong one stays wrong however it is escaped.
+fn token_escape_cases() -> Vec<Case> {
+    let escape_all = |token: &str| -> String {
+        token
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect()
+    };
+    // One escaped character among plain ones (the corpus token has no `/`).
+    let escape_first = |token: &str| format!("\\u{:04x}{}", token.as_bytes()[0], &token[1..]);
+    let mut off_by_one: Vec<char> = TOKEN.chars().collect();
+    off_by_one[10] = if off_by_one[10] == 'A' { 'B' } else { 'A' };
+    let off_by_one: String = off_by_one.into_iter().collect();
+    let ping = |token_text: String| {
+        format!(r#"{{"type":"PING","signing_token":"{token_text}","system_id":"s"}}"#).into_bytes()
+    };
+    vec![
+        Case::new(
+            "token with JSON escapes",
+            "/pluralkit",
+            vec![],
+            ping(escape_all(TOKEN)),
+            200,
+        ),
+        Case::new(
+            "token with JSON escapes",
+            "/pluralkit",
+            vec![],
+            ping(escape_first(TOKEN)),
+            200,
+        ),
+        Case::new(
+            "token with JSON escapes",
+            "/pluralkit",
+            vec![],
+            ping(escape_all(&off_by_one)),
+            401,
+        ),
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -108,7 +108,7 @@ async fn failures_reappear_and_poison_ends_in_the_dlq() {
     while started.elapsed() < Duration::from_secs(60) && idle_polls < 4 {
         let outcome = source
             .poll_once(|event| async {
-                Ok::<_, std::convert::Infallible>(process_batch(&registry, event, 4).await)
+                Ok::<_, std::convert::Infallible>(process_batch(&registry, event, 4, None).await)
             })
             .await
             .unwrap();

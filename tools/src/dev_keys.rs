@@ -57,12 +57,47 @@ fn random_bytes<const N: usize>() -> CliResult<[u8; N]> {
     Ok(bytes)
 }
 
-fn write_private(path: &Path, contents: &str) -> CliResult {
-    fs::write(path, contents)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
+/// Writes a file only its owner can read, from the moment it exists (a file
+/// already there is narrowed to 0600 before it is rewritten).
+pub(crate) fn write_private(path: &Path, contents: &str) -> CliResult {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if path.exists() {
         fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
     }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn private_files_are_0600_whether_new_or_not() {
+        let dir = std::env::temp_dir().join(format!("switchboard-keys-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secret");
+        write_private(&path, "one").unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&path, "two").unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -14,7 +14,7 @@ use switchboard::config::{
 };
 use switchboard_devkit::{create_queues, local_sqs_client, wait_for_port, LOCAL_REGION};
 
-use crate::dev_keys::DevKeys;
+use crate::dev_keys::{write_private, DevKeys};
 use crate::poller::run_poller;
 use crate::state::StackState;
 use crate::CliResult;
@@ -169,7 +169,8 @@ async fn start_and_serve(
         (AWS_SECRET_ACCESS_KEY, "testing"),
     ];
     let env_text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    std::fs::write(&env_file, env_text)?;
+    // It holds the dev token: owner-only from the start.
+    write_private(&env_file, &env_text)?;
 
     groups.push(Group::spawn(
         "cargo lambda watch",

@@ -29,11 +29,13 @@ pub(crate) fn accept(
     let token = fields
         .remove(SIGNING_TOKEN_FIELD)
         .ok_or(Rejection::MissingToken)?;
-    let token: &str = serde_json::from_str::<Option<&str>>(token.get())
+    // Owned: a token written with JSON escapes (`\/`, `\u0041`) cannot be
+    // borrowed from the body, and is still the same token.
+    let token: String = serde_json::from_str::<Option<String>>(token.get())
         .ok()
         .flatten()
         .ok_or(Rejection::MissingToken)?;
-    if !config.signing_tokens.matches(token) {
+    if !config.signing_tokens.matches(&token) {
         return Err(Rejection::BadToken);
     }
     let event_type: String = fields

@@ -6,7 +6,7 @@ mod event;
 mod handler;
 mod registry;
 
-pub use batch::{process_batch, RecordFailure};
+pub use batch::{process_batch, DecodeError, RecordFailure};
 pub use event::{Event, EventContext, EventKind};
 pub use handler::{Handler, HandlerError};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
