@@ -1,12 +1,13 @@
-//! The request → decision path: forged input is never accepted, and a signed
-//! body is either refused as bad JSON or accepted in a form the processor decodes.
+//! The request → decision path: forged input is never accepted, and an
+//! authenticated body is either refused as bad JSON or accepted in a form the
+//! processor decodes (typed, or its sender's `Unknown` with the raw data).
 #![no_main]
 
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use libfuzzer_sys::fuzz_target;
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
-use switchboard::{decide, Decision, IngestConfig, IngestRequest, Rejection};
+use switchboard::{decide, Decision, Event, IngestConfig, IngestRequest, Rejection};
 
 const NOW: i64 = 1_700_000_000;
 
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let now = Utc.timestamp_opt(NOW, 0).single().expect("time");
     let config = config();
     let ts = NOW.to_string();
-    match mode % 3 {
+    match mode % 4 {
         // Forged Discord request: the first 128 bytes are the "signature".
         0 => {
             let (sig, body) = rest.split_at(rest.len().min(128));
@@ -45,6 +46,19 @@ fuzz_target!(|data: &[u8]| {
             let request = IngestRequest { method: "POST", path: "/pluralkit", headers: &[], body: rest };
             assert!(matches!(decide(&config, &request, now), Decision::Reject { .. }));
         }
+        // A PluralKit body with the right token put first.
+        3 => {
+            let Some(fields) = rest.strip_prefix(b"{") else { return };
+            let body = [br#"{"signing_token":"fuzz-token","#.as_slice(), fields].concat();
+            let request = IngestRequest { method: "POST", path: "/pluralkit", headers: &[], body: &body };
+            match decide(&config, &request, now) {
+                Decision::Enqueue { event, .. } => {
+                    assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable");
+                }
+                Decision::Reject { rejection, .. } => assert_eq!(rejection, Rejection::InvalidJson),
+                Decision::AcknowledgePing { .. } => {}
+            }
+        }
         // A correctly signed Discord body.
         _ => {
             let sig = sign(&ts, rest);
@@ -52,8 +66,7 @@ fuzz_target!(|data: &[u8]| {
             let request = IngestRequest { method: "POST", path: "/discord", headers: &headers, body: rest };
             match decide(&config, &request, now) {
                 Decision::Enqueue { event, .. } => {
-                    let payload = event.envelope.payload.get();
-                    assert!(serde_json::from_str::<serde_json::Value>(payload).is_ok());
+                    assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable");
                 }
                 Decision::Reject { rejection, .. } => {
                     assert!(matches!(rejection, Rejection::InvalidJson | Rejection::BodyTooLarge))

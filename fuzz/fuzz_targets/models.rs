@@ -12,10 +12,12 @@ fuzz_target!(|data: &[u8]| {
     // Every known type's model, from the senders' own lists, on any JSON.
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         for kind in discord::EventType::ALL {
-            let _ = discord::Event::from_parts(kind.as_str(), Some(value.clone()));
+            let _ = discord::Event::from_parts(kind.as_str(), Some(&value));
+            let _ = discord::Event::from_parts_or_unknown(kind.as_str(), Some(value.clone()));
         }
         for kind in pluralkit::EventType::ALL {
-            let _ = pluralkit::Event::from_parts(kind.as_str(), Some(value.clone()));
+            let _ = pluralkit::Event::from_parts(kind.as_str(), Some(&value));
+            let _ = pluralkit::Event::from_parts_or_unknown(kind.as_str(), Some(value.clone()));
         }
     }
     if let Ok(envelope) = Envelope::from_json(text) {

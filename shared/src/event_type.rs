@@ -63,10 +63,14 @@ macro_rules! event_types {
 
 pub(crate) use event_types;
 
-/// Decodes an event's `data` into its model; absent data reads as `{}`, since
-/// every model field is optional.
+/// Decodes an event's `data` into its model, borrowing it so the caller keeps
+/// the raw value when it does not fit; absent data reads as `{}`, since every
+/// model field is optional.
 pub(crate) fn decode_data<T: serde::de::DeserializeOwned>(
-    data: Option<serde_json::Value>,
+    data: Option<&serde_json::Value>,
 ) -> serde_json::Result<T> {
-    serde_json::from_value(data.unwrap_or_else(|| serde_json::Value::Object(Default::default())))
+    match data {
+        Some(value) => T::deserialize(value),
+        None => T::deserialize(&serde_json::Value::Object(Default::default())),
+    }
 }

@@ -12,6 +12,7 @@ mod event_type;
 pub mod headers;
 pub mod ingest;
 pub mod json_limits;
+mod lenient;
 pub mod log_event;
 pub mod pluralkit;
 pub mod processor;

@@ -15,6 +15,47 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
         .map(|naive| naive.and_utc())
 }
 
+/// A timestamp as the sender wrote it: read as UTC when it is one, and kept as
+/// text when it is not, so an odd timestamp never stops an event from decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentAt {
+    /// A timestamp that parsed.
+    At(DateTime<Utc>),
+    /// Anything else, as sent (JSON text for a value that is not a string).
+    Text(String),
+}
+
+impl SentAt {
+    /// The time, when the sender wrote one that parses.
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            SentAt::At(at) => Some(*at),
+            SentAt::Text(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SentAt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => match parse_timestamp(&text) {
+                Some(at) => SentAt::At(at),
+                None => SentAt::Text(text),
+            },
+            other => SentAt::Text(other.to_string()),
+        })
+    }
+}
+
+impl serde::Serialize for SentAt {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SentAt::At(at) => serializer.serialize_str(&at.to_rfc3339()),
+            SentAt::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
 /// serde adapter for `Option<DateTime<Utc>>` fields that use [`parse_timestamp`].
 pub mod option {
     use super::*;

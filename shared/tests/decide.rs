@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
-use switchboard::{decide, Decision, Envelope, IngestConfig, IngestRequest, Rejection, Sender};
+use switchboard::timestamp::SentAt;
+use switchboard::{
+    decide, discord, pluralkit, Decision, Envelope, IngestConfig, IngestRequest, Rejection, Sender,
+};
 use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const TOKEN: &str = "pk-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -319,4 +322,85 @@ fn debug_of_a_request_shows_no_header_value_and_no_body() {
         "{shown}"
     );
     assert!(shown.contains("x-signature-ed25519") && shown.contains("body_bytes"));
+}
+
+/// The processor's view of what `decide` queued.
+fn decoded(decision: Decision) -> switchboard::Event {
+    switchboard::Event::from_envelope(&enqueued(decision)).expect("the processor decodes it")
+}
+
+#[test]
+fn the_reviews_bodies_are_refused_or_decode_in_the_processor() {
+    let event_with = |outer: &str, inner: &str| {
+        format!(
+            r#"{{"version":1,"application_id":"77","type":1{outer},"event":{{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{{"id":"1"}}{inner}}}}}"#
+        )
+    };
+    // A key sent twice is ambiguous; the models refuse it, so ingest does.
+    for body in [
+        event_with(r#","version":2"#, ""),
+        event_with("", r#","data":{"id":"2"}"#),
+        event_with("", r#","timestamp":"2024-10-18T18:41:22""#),
+    ] {
+        assert_eq!(
+            rejection(&discord(&config(), &body)),
+            Some(Rejection::InvalidJson),
+            "{body}"
+        );
+    }
+    // Odd versions and a wide webhook type decode.
+    for version in ["256", r#""1""#] {
+        let body = EVENT.replace(r#""version":1"#, &format!(r#""version":{version}"#));
+        let switchboard::Event::Discord(event) = decoded(discord(&config(), &body)) else {
+            panic!("not Discord")
+        };
+        assert!(matches!(event.event, discord::Event::EntitlementCreate(_)));
+    }
+    let wide = EVENT.replace(r#""type":1,"#, r#""type":256,"#);
+    assert!(matches!(
+        decoded(discord(&config(), &wide)),
+        switchboard::Event::Discord(_)
+    ));
+    // An unparseable timestamp is kept as text.
+    let yesterday = EVENT.replace("2024-10-18T18:41:21.109604", "yesterday");
+    let switchboard::Event::Discord(event) = decoded(discord(&config(), &yesterday)) else {
+        panic!("not Discord")
+    };
+    assert_eq!(event.timestamp, Some(SentAt::Text("yesterday".into())));
+    // Data that does not fit its type's model is kept raw, as unknown.
+    let misfit = EVENT.replace(r#""data":{"id":"1"}"#, r#""data":1"#);
+    let event = decoded(discord(&config(), &misfit));
+    assert!(event.is_unknown() && event.is_misfit());
+    let switchboard::Event::Discord(webhook) = event else {
+        panic!("not Discord")
+    };
+    assert_eq!(
+        webhook.event,
+        discord::Event::Unknown {
+            event_type: "ENTITLEMENT_CREATE".into(),
+            data: Some(serde_json::json!(1))
+        }
+    );
+}
+
+#[test]
+fn pluralkit_events_with_odd_ids_or_data_decode_in_the_processor() {
+    for (system_id, id, data) in [
+        ("5", "null", r#"{"name":"A"}"#),
+        (r#"{"x":1}"#, "[1]", r#"{"name":1}"#),
+        (r#""s""#, r#""m""#, r#""my diary""#),
+    ] {
+        let body = format!(
+            r#"{{"type":"CREATE_MEMBER","signing_token":"{TOKEN}","system_id":{system_id},"id":{id},"data":{data}}}"#
+        );
+        let switchboard::Event::Pluralkit(event) = decoded(pluralkit(&config(), &body)) else {
+            panic!("not PluralKit")
+        };
+        if system_id == "5" {
+            assert_eq!(event.system_id.as_deref(), Some("5"));
+            assert!(matches!(event.event, pluralkit::Event::CreateMember(_)));
+        } else if data.contains("diary") {
+            assert!(event.event.is_unknown(), "kept raw: {body}");
+        }
+    }
 }

@@ -335,11 +335,11 @@ async fn a_record_that_runs_out_of_time_fails_alone() {
 
 #[tokio::test]
 async fn failure_logs_name_the_category_and_position_never_the_payload_text() {
-    // A payload whose data has the wrong type: serde's own message would quote it.
+    // A payload whose outer field has the wrong type: serde's own message would quote it.
     let diary = envelope(
-        Sender::Pluralkit,
-        "CREATE_MEMBER",
-        r#"{"type":"CREATE_MEMBER","system_id":"s","id":"m","data":"my diary entry"}"#,
+        Sender::Discord,
+        "ENTITLEMENT_CREATE",
+        r#"{"version":1,"type":"my diary entry","event":{"type":"ENTITLEMENT_CREATE"}}"#,
     );
     let failure = {
         let envelope = Envelope::from_json(&diary).unwrap();
@@ -352,7 +352,15 @@ async fn failure_logs_name_the_category_and_position_never_the_payload_text() {
     };
     let shown = failure.to_string();
     assert!(!shown.contains("diary"), "{shown}");
-    assert!(shown.ends_with("data error"), "{shown}");
+    assert!(shown.ends_with("data error at line 1 column 36"), "{shown}");
+    let not_an_envelope = r#"{"source":"my diary entry","event_type":"X"}"#;
+    let error = Envelope::from_json(not_an_envelope).unwrap_err();
+    assert!(
+        error.to_string().contains("diary"),
+        "serde quotes the value"
+    );
+    let shown = switchboard::processor::RecordFailure::NotAnEnvelope(error.into()).to_string();
+    assert!(!shown.contains("diary"), "{shown}");
     let not_json = switchboard::processor::DecodeError::from(
         Envelope::from_json(r#"{"source":"discord","payload":"my diary"#).unwrap_err(),
     );
@@ -365,6 +373,12 @@ async fn failure_logs_name_the_category_and_position_never_the_payload_text() {
         .fallback(switchboard::LogEvent)
         .build()
         .unwrap();
-    let response = process_batch(&registry, sqs_event(&[("x", &diary)]), 1, None).await;
-    assert_eq!(failed_ids(&response), ["x"]);
+    let response = process_batch(
+        &registry,
+        sqs_event(&[("x", &diary), ("y", not_an_envelope)]),
+        1,
+        None,
+    )
+    .await;
+    assert_eq!(failed_ids(&response), ["x", "y"]);
 }

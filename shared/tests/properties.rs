@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
-use switchboard::{decide, discord, pluralkit, Decision, IngestConfig, IngestRequest};
+use switchboard::{decide, discord, pluralkit, Decision, Event, IngestConfig, IngestRequest};
 use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const NOW: i64 = 1_700_000_000;
@@ -44,6 +44,16 @@ fn json_text() -> impl Strategy<Value = String> {
     })
 }
 
+/// PluralKit's known types and one this version does not know.
+fn pluralkit_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = pluralkit::EventType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    types.push("UPDATE_GROUP_MEMBERS");
+    types
+}
+
 /// The known types and one this version does not know.
 fn discord_types() -> Vec<&'static str> {
     let mut types: Vec<&'static str> = discord::EventType::ALL.iter().map(|t| t.as_str()).collect();
@@ -68,22 +78,63 @@ proptest! {
         prop_assert!(matches!(decision, Decision::Reject { .. }), "accepted: {decision:?}");
     }
 
-    /// A correctly signed body is either refused as bad JSON, or accepted with a
-    /// payload the processor can decode as JSON.
+    /// Every signed Discord body that `decide` queues decodes in the processor
+    /// (typed, or `Unknown` with its raw data); anything else is refused as bad
+    /// JSON or is a PING. The body's outer fields vary too: odd versions,
+    /// webhook types, timestamps, and keys sent twice.
     #[test]
-    fn signed_bodies_are_refused_or_decodable(body in json_text(), event_type in prop::sample::select(discord_types())) {
-        let body = format!(r#"{{"version":1,"type":1,"event":{{"type":"{event_type}","timestamp":"2024-10-18T14:42:53","data":{body}}}}}"#);
+    fn signed_discord_bodies_that_are_queued_decode_in_the_processor(
+        data in json_text(),
+        event_type in prop::sample::select(discord_types()),
+        version in prop::sample::select(vec!["1", "256", "\"1\"", "null", "-1", "1.5", "[1]"]),
+        webhook_type in prop::sample::select(vec!["0", "1", "256", "18446744073709551615"]),
+        timestamp in prop::sample::select(vec!["\"2024-10-18T14:42:53.064834\"", "\"yesterday\"", "5", "null"]),
+        twice in prop::sample::select(vec!["", "version", "data", "timestamp", "type"]),
+    ) {
+        let extra_outer = if twice == "version" { format!(r#","version":{version}"#) } else { String::new() };
+        let extra_inner = match twice {
+            "data" => format!(r#","data":{data}"#),
+            "timestamp" => format!(r#","timestamp":{timestamp}"#),
+            "type" => format!(r#","type":"{event_type}""#),
+            _ => String::new(),
+        };
+        let body = format!(
+            r#"{{"version":{version}{extra_outer},"application_id":"77","type":{webhook_type},"event":{{"type":"{event_type}","timestamp":{timestamp},"data":{data}{extra_inner}}}}}"#
+        );
         let ts = NOW.to_string();
         let sig = sign_discord_request(&SigningKey::from_bytes(&[1; 32]), &ts, body.as_bytes());
         let headers = [("x-signature-ed25519", sig.as_bytes()), ("x-signature-timestamp", ts.as_bytes())];
         let request = IngestRequest { method: "POST", path: "/discord", headers: &headers, body: body.as_bytes() };
         match decide(&config(), &request, Utc.timestamp_opt(NOW, 0).unwrap()) {
             Decision::Enqueue { event, .. } => {
-                prop_assert!(serde_json::from_str::<serde_json::Value>(event.envelope.payload.get()).is_ok());
-                let _ = discord::WebhookEvent::from_json(event.envelope.payload.get());
+                let decoded = Event::from_envelope(&event.envelope);
+                prop_assert!(decoded.is_ok(), "queued but undecodable: {body}");
+                prop_assert!(twice.is_empty(), "a key sent twice was queued: {body}");
             }
             Decision::Reject { rejection, .. } => prop_assert_eq!(rejection, switchboard::Rejection::InvalidJson),
-            other => prop_assert!(false, "unexpected {:?}", other),
+            Decision::AcknowledgePing { .. } => prop_assert_eq!(webhook_type, "0"),
+        }
+    }
+
+    /// Every authenticated PluralKit body that `decide` queues decodes in the
+    /// processor, whatever its ids and data hold.
+    #[test]
+    fn pluralkit_bodies_that_are_queued_decode_in_the_processor(
+        data in json_text(),
+        system_id in json_text(),
+        id in json_text(),
+        event_type in prop::sample::select(pluralkit_types()),
+    ) {
+        let body = format!(
+            r#"{{"type":"{event_type}","signing_token":"{TOKEN}","system_id":{system_id},"id":{id},"data":{data}}}"#
+        );
+        let request = IngestRequest { method: "POST", path: "/pluralkit", headers: &[], body: body.as_bytes() };
+        match decide(&config(), &request, Utc.timestamp_opt(NOW, 0).unwrap()) {
+            Decision::Enqueue { event, .. } => {
+                prop_assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable: {body}");
+            }
+            Decision::Reject { rejection, .. } => prop_assert_eq!(rejection, switchboard::Rejection::InvalidJson),
+            Decision::AcknowledgePing { .. } => prop_assert_eq!(event_type, "PING"),
         }
     }
 
@@ -91,10 +142,14 @@ proptest! {
     #[test]
     fn model_parsing_never_panics(data in json_text(), text in ".{0,200}", event_type in "[A-Z_]{0,30}") {
         let value: Option<serde_json::Value> = serde_json::from_str(&data).ok();
-        let _ = discord::Event::from_parts(&event_type, value.clone());
-        let _ = pluralkit::Event::from_parts(&event_type, value);
+        let _ = discord::Event::from_parts(&event_type, value.as_ref());
+        let _ = pluralkit::Event::from_parts(&event_type, value.as_ref());
         for known in discord_types() {
-            let _ = discord::Event::from_parts(known, serde_json::from_str(&data).ok());
+            let _ = discord::Event::from_parts(known, value.as_ref());
+            let _ = discord::Event::from_parts_or_unknown(known, value.clone());
+        }
+        for known in pluralkit_types() {
+            let _ = pluralkit::Event::from_parts_or_unknown(known, value.clone());
         }
         let _ = discord::WebhookEvent::from_json(&text);
         let _ = pluralkit::DispatchEvent::from_json(&text);

@@ -8,23 +8,25 @@ use serde_json::{Map, Value};
 
 use crate::event_type::decode_data;
 
-use crate::timestamp;
+use crate::timestamp::{self, SentAt};
 
 /// Webhook type `0`: Discord checking that the URL is alive.
-pub const WEBHOOK_TYPE_PING: u8 = 0;
+pub const WEBHOOK_TYPE_PING: u64 = 0;
 /// Webhook type `1`: an event.
-pub const WEBHOOK_TYPE_EVENT: u8 = 1;
+pub const WEBHOOK_TYPE_EVENT: u64 = 1;
 
 /// The outer payload exactly as Discord sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookPayload {
-    /// The payload version (1).
-    pub version: Option<u8>,
+    /// The payload version (1), read leniently: a number or a string of
+    /// digits; anything else is `None` rather than an error.
+    #[serde(default, deserialize_with = "crate::lenient::number")]
+    pub version: Option<u64>,
     /// The application's id (a snowflake).
     pub application_id: Option<String>,
-    /// `0` for a PING, `1` for an event.
+    /// `0` for a PING, `1` for an event; the same width ingest reads.
     #[serde(rename = "type")]
-    pub webhook_type: u8,
+    pub webhook_type: u64,
     /// The event.
     pub event: Option<EventBody>,
     /// Keys this version does not model, kept as sent.
@@ -38,9 +40,8 @@ pub struct EventBody {
     /// The event type, as sent.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// Sent without a time zone; it is UTC.
-    #[serde(default, with = "timestamp::option")]
-    pub timestamp: Option<DateTime<Utc>>,
+    /// Sent without a time zone; it is UTC. Kept as text when it does not parse.
+    pub timestamp: Option<SentAt>,
     /// The event data, as sent.
     pub data: Option<Value>,
     /// Keys this version does not model, kept as sent.
@@ -53,8 +54,8 @@ pub struct EventBody {
 pub struct WebhookEvent {
     /// The application's id (a snowflake).
     pub application_id: Option<String>,
-    /// When it happened.
-    pub timestamp: Option<DateTime<Utc>>,
+    /// When it happened, as Discord wrote it (`.at()` for the time).
+    pub timestamp: Option<SentAt>,
     /// The event.
     pub event: Event,
 }
@@ -127,8 +128,9 @@ crate::event_type::event_types! {
 }
 
 impl Event {
-    /// Decodes `data` into the type named by `event_type`.
-    pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
+    /// Decodes `data` into the model of the type named by `event_type`; an
+    /// error when it does not fit that model.
+    pub fn from_parts(event_type: &str, data: Option<&Value>) -> Result<Self, serde_json::Error> {
         Ok(match EventType::from(event_type) {
             EventType::ApplicationAuthorized => Event::ApplicationAuthorized(decode_data(data)?),
             EventType::ApplicationDeauthorized => {
@@ -137,7 +139,7 @@ impl Event {
             EventType::EntitlementCreate => Event::EntitlementCreate(decode_data(data)?),
             EventType::EntitlementUpdate => Event::EntitlementUpdate(decode_data(data)?),
             EventType::EntitlementDelete => Event::EntitlementDelete(decode_data(data)?),
-            EventType::QuestUserEnrollment => Event::QuestUserEnrollment(data),
+            EventType::QuestUserEnrollment => Event::QuestUserEnrollment(data.cloned()),
             EventType::LobbyMessageCreate => Event::LobbyMessageCreate(decode_data(data)?),
             EventType::LobbyMessageUpdate => Event::LobbyMessageUpdate(decode_data(data)?),
             EventType::LobbyMessageDelete => Event::LobbyMessageDelete(decode_data(data)?),
@@ -150,7 +152,26 @@ impl Event {
             EventType::GameDirectMessageDelete => {
                 Event::GameDirectMessageDelete(decode_data(data)?)
             }
-            EventType::Unknown(event_type) => Event::Unknown { event_type, data },
+            EventType::Unknown(event_type) => Event::Unknown {
+                event_type,
+                data: data.cloned(),
+            },
+        })
+    }
+
+    /// Decodes like [`Event::from_parts`], and never fails: data that does not
+    /// fit its type's model is kept raw in [`Event::Unknown`], so an event
+    /// ingest accepted always reaches a handler (the fallback, for these).
+    pub fn from_parts_or_unknown(event_type: &str, data: Option<Value>) -> Self {
+        if EventType::from(event_type).is_unknown() {
+            return Event::Unknown {
+                event_type: event_type.to_owned(),
+                data,
+            };
+        }
+        Self::from_parts(event_type, data.as_ref()).unwrap_or_else(|_| Event::Unknown {
+            event_type: event_type.to_owned(),
+            data,
         })
     }
 
@@ -194,7 +215,7 @@ impl WebhookEvent {
         Ok(Self {
             application_id: payload.application_id,
             timestamp: body.timestamp,
-            event: Event::from_parts(&body.event_type, body.data)?,
+            event: Event::from_parts_or_unknown(&body.event_type, body.data),
         })
     }
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -16,7 +17,10 @@ use crate::queue::MessageAttribute;
 use crate::rejection::Rejection;
 use crate::sender::Sender;
 
-/// What ingest needs from a Discord body, borrowed from it.
+/// What ingest needs from a Discord body, borrowed from it, with the same
+/// field types the processor's models read. Every field the models read is
+/// named here, even when ingest ignores its value, so a key sent twice (which
+/// the models refuse) is refused here too instead of being queued.
 #[derive(Deserialize)]
 struct Head<'a> {
     #[serde(rename = "type")]
@@ -25,12 +29,18 @@ struct Head<'a> {
     application_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     event: Option<EventHead<'a>>,
+    #[serde(default, rename = "version")]
+    _version: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
 struct EventHead<'a> {
     #[serde(rename = "type", borrow)]
     event_type: Cow<'a, str>,
+    #[serde(default, rename = "timestamp")]
+    _timestamp: Option<IgnoredAny>,
+    #[serde(default, rename = "data")]
+    _data: Option<IgnoredAny>,
 }
 
 /// Verifies a Discord request and decides what to queue. The body is queued
@@ -50,7 +60,7 @@ pub(crate) fn accept(
     check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
     let head: Head<'_> =
         serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
-    if head.webhook_type == u64::from(WEBHOOK_TYPE_PING) {
+    if head.webhook_type == WEBHOOK_TYPE_PING {
         return Ok(Accepted::Ping);
     }
     let event_type = head

@@ -124,8 +124,9 @@ crate::event_type::event_types! {
 }
 
 impl Event {
-    /// Decodes `data` into the type named by `event_type`.
-    pub fn from_parts(event_type: &str, data: Option<Value>) -> Result<Self, serde_json::Error> {
+    /// Decodes `data` into the model of the type named by `event_type`; an
+    /// error when it does not fit that model.
+    pub fn from_parts(event_type: &str, data: Option<&Value>) -> Result<Self, serde_json::Error> {
         Ok(match EventType::from(event_type) {
             EventType::Ping => Event::Ping,
             EventType::UpdateSystem => Event::UpdateSystem(decode_data(data)?),
@@ -147,7 +148,26 @@ impl Event {
             EventType::DeleteAllSwitches => Event::DeleteAllSwitches,
             EventType::SuccessfulImport => Event::SuccessfulImport,
             EventType::UpdateAutoproxy => Event::UpdateAutoproxy(decode_data(data)?),
-            EventType::Unknown(event_type) => Event::Unknown { event_type, data },
+            EventType::Unknown(event_type) => Event::Unknown {
+                event_type,
+                data: data.cloned(),
+            },
+        })
+    }
+
+    /// Decodes like [`Event::from_parts`], and never fails: data that does not
+    /// fit its type's model is kept raw in [`Event::Unknown`], so an event
+    /// ingest accepted always reaches a handler (the fallback, for these).
+    pub fn from_parts_or_unknown(event_type: &str, data: Option<Value>) -> Self {
+        if EventType::from(event_type).is_unknown() {
+            return Event::Unknown {
+                event_type: event_type.to_owned(),
+                data,
+            };
+        }
+        Self::from_parts(event_type, data.as_ref()).unwrap_or_else(|_| Event::Unknown {
+            event_type: event_type.to_owned(),
+            data,
         })
     }
 
@@ -190,9 +210,13 @@ pub struct DispatchPayload {
     /// The event type, as sent.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// The system's UUID.
+    /// The system's UUID, read leniently (a number becomes its text; any
+    /// other non-string is `None`), so an odd id never stops an event.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub system_id: Option<String>,
-    /// The object's id (a snowflake for Discord, a short id or UUID for PluralKit).
+    /// A member, group or switch UUID, a Discord user id, or nothing; read
+    /// leniently like `system_id`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: Option<String>,
     /// The event data, as sent.
     pub data: Option<Value>,
@@ -206,7 +230,7 @@ impl DispatchEvent {
     pub fn from_json(payload: &str) -> Result<Self, serde_json::Error> {
         let payload: DispatchPayload = serde_json::from_str(payload)?;
         Ok(Self {
-            event: Event::from_parts(&payload.event_type, payload.data)?,
+            event: Event::from_parts_or_unknown(&payload.event_type, payload.data),
             system_id: payload.system_id,
             id: payload.id,
         })

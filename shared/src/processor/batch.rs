@@ -134,6 +134,14 @@ async fn process_record(registry: &Registry, record: SqsMessage) -> Result<(), R
         received_at: envelope.received_at,
         dedupe_key: envelope.dedupe_key,
     };
+    if event.is_misfit() {
+        // Visible, but not a failure: the fallback gets it with its raw data.
+        tracing::warn!(
+            message_id = context.message_id.as_str(),
+            event_type = context.event_type.as_str(),
+            "data did not fit its type's model; handed to the fallback as unknown"
+        );
+    }
     for handler in registry.handlers_for(&event) {
         // A panicking handler fails its own record, not the whole batch.
         AssertUnwindSafe(handler.handle(&event, &context))

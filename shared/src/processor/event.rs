@@ -85,11 +85,26 @@ impl Event {
         }
     }
 
-    /// True for a type this version does not know.
+    /// True for a type this version does not know, or whose data did not fit
+    /// its model (see [`Event::is_misfit`]).
     pub fn is_unknown(&self) -> bool {
         match self {
             Event::Discord(event) => event.event.is_unknown(),
             Event::Pluralkit(event) => event.event.is_unknown(),
+        }
+    }
+
+    /// True when the type is one the models know but its data did not fit
+    /// them, so it was decoded as unknown, raw data kept, and goes to the
+    /// fallback.
+    pub fn is_misfit(&self) -> bool {
+        match self.kind() {
+            EventKind::Discord(kind) => {
+                kind.is_unknown() && !discord::EventType::from(kind.as_str()).is_unknown()
+            }
+            EventKind::Pluralkit(kind) => {
+                kind.is_unknown() && !pluralkit::EventType::from(kind.as_str()).is_unknown()
+            }
         }
     }
 }
