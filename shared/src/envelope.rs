@@ -46,14 +46,18 @@ impl Envelope {
         }
     }
 
-    /// The queue message body.
+    /// The queue message body. Characters SQS refuses (U+FFFE, U+FFFF) are
+    /// written as `\uXXXX` escapes: the same JSON, text SQS accepts. The
+    /// `dedupe_key` was computed on the payload as received, before that.
     #[expect(
         clippy::expect_used,
         reason = "strings, a timestamp and an already-valid raw value always serialize; \
                   an empty body instead would be queued and lost"
     )]
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("an envelope always serializes")
+        crate::queue::message_text::escape_for_sqs(
+            serde_json::to_string(self).expect("an envelope always serializes"),
+        )
     }
 
     /// Reads a queue message body.
@@ -162,6 +166,27 @@ mod tests {
             dedupe_key(Sender::Discord, "{}"),
             dedupe_key(Sender::Discord, "{ }")
         );
+    }
+
+    #[test]
+    fn characters_sqs_refuses_are_escaped_after_the_key_is_taken() {
+        let raw = "{\"content\":\"a\u{FFFF}b\"}";
+        let at = Utc::now();
+        let payload = RawValue::from_string(raw.to_owned()).unwrap();
+        let envelope = Envelope::new(Sender::Discord, "X".into(), at, payload);
+        assert_eq!(envelope.dedupe_key, dedupe_key(Sender::Discord, raw));
+        let json = envelope.to_json();
+        assert!(
+            json.contains("a\\uffffb") && !json.contains('\u{FFFF}'),
+            "{json}"
+        );
+        let back = Envelope::from_json(&json).unwrap();
+        assert_eq!(back.dedupe_key, envelope.dedupe_key);
+        let (original, queued): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(raw).unwrap(),
+            serde_json::from_str(back.payload.get()).unwrap(),
+        );
+        assert_eq!(original, queued);
     }
 
     #[test]

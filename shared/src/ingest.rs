@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::config::IngestConfig;
 use crate::envelope::Envelope;
+use crate::queue::message_text::sqs_accepts;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
 use crate::sender::Sender;
@@ -158,6 +159,9 @@ pub(crate) fn queued_event(
         });
     }
     attributes.extend(owner);
+    // Attributes are a convenience for the console; one SQS would refuse must
+    // never fail the send, so it is left out.
+    attributes.retain(|attribute| attribute.value.chars().all(sqs_accepts));
     QueuedEvent {
         envelope: Envelope::new(sender, event_type, received_at, payload),
         attributes,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::envelope::Envelope;
 
+pub(crate) mod message_text;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 

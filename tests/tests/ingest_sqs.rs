@@ -180,3 +180,55 @@ async fn a_stopped_server_gets_503_inside_each_senders_deadline() {
     );
     eprintln!("503 after {discord_elapsed:?} (Discord), {pluralkit_elapsed:?} (PluralKit)");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn characters_sqs_refuses_are_queued_escaped_and_mean_the_same() {
+    let server = MotoServer::start();
+    let client = sqs_client(&server.endpoint());
+    let queues = create_queues(&client, "ingest-refused-characters", 5, 30)
+        .await
+        .unwrap();
+    let ingest = ingest_for(&server, &queues.queue_url).await;
+
+    // A raw U+FFFF in a lobby message, and an application id that decodes to a NUL.
+    let discord_body = json!({"version": 1, "application_id": "a\u{0}b", "type": 1,
+        "event": {"type": "LOBBY_MESSAGE_CREATE", "timestamp": "2024-10-18T18:41:21.109604",
+            "data": {"id": "1", "content": "hi \u{FFFF} there"}}})
+    .to_string();
+    assert!(discord_body.contains('\u{FFFF}') && discord_body.contains("\\u0000"));
+    assert_eq!(
+        ingest.answer(discord_request(&discord_body)).await.status,
+        204
+    );
+    // A PluralKit member name with a raw U+FFFE.
+    let pk_body = json!({"type": "CREATE_MEMBER", "signing_token": TOKEN, "system_id": "sys-1",
+        "id": "m-1", "data": {"name": "A\u{FFFE}"}})
+    .to_string();
+    assert_eq!(
+        ingest
+            .answer(HttpRequest::post("/pluralkit", pk_body.as_str()))
+            .await
+            .status,
+        200
+    );
+
+    let messages = drain_view(&client, &queues.queue_url).await;
+    assert_eq!(messages.len(), 2);
+    for message in &messages {
+        let body = message.body().unwrap();
+        assert!(
+            !body.contains('\u{FFFF}') && !body.contains('\u{FFFE}'),
+            "sent escaped: {body}"
+        );
+        let envelope: Value = serde_json::from_str(body).unwrap();
+        let payload = &envelope["payload"];
+        if attribute(message, "source").as_deref() == Some("discord") {
+            let original: Value = serde_json::from_str(&discord_body).unwrap();
+            assert_eq!(payload, &original, "the same JSON");
+            assert_eq!(attribute(message, "application_id"), None, "left out");
+        } else {
+            assert_eq!(payload["data"]["name"], "A\u{FFFE}");
+            assert_eq!(attribute(message, "system_id").as_deref(), Some("sys-1"));
+        }
+    }
+}
