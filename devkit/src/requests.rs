@@ -47,6 +47,9 @@ pub struct HttpRequest {
     pub base64: bool,
     /// Send this text as the body with `isBase64Encoded: true`, as is.
     pub raw_base64_body: Option<String>,
+    /// An API Gateway stage other than the default (`$default` for an HTTP
+    /// API, whose raw path then starts with it; `prod` for a REST API).
+    pub stage: Option<String>,
 }
 
 impl HttpRequest {
@@ -59,7 +62,14 @@ impl HttpRequest {
             body: body.into(),
             base64: false,
             raw_base64_body: None,
+            stage: None,
         }
+    }
+
+    /// The same request through a named API Gateway stage.
+    pub fn stage(mut self, stage: &str) -> Self {
+        self.stage = Some(stage.into());
+        self
     }
 
     /// The same request with another method.
@@ -132,6 +142,15 @@ impl HttpRequest {
         let (method, path) = (&self.method, &self.path);
         match shape {
             RequestShape::HttpApiV2 | RequestShape::FunctionUrl => {
+                let stage = match (&self.stage, shape) {
+                    (Some(stage), RequestShape::HttpApiV2) => stage.clone(),
+                    _ => "$default".to_owned(),
+                };
+                let raw_path = if stage == "$default" {
+                    path.clone()
+                } else {
+                    format!("/{stage}{path}")
+                };
                 let (domain, route_key) = if shape == RequestShape::FunctionUrl {
                     (
                         "abc.lambda-url.us-east-1.on.aws".to_owned(),
@@ -144,20 +163,21 @@ impl HttpRequest {
                     )
                 };
                 json!({
-                    "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "",
+                    "version": "2.0", "routeKey": route_key, "rawPath": raw_path, "rawQueryString": "",
                     "headers": self.joined_headers(),
                     "requestContext": {
                         "accountId": "123456789012", "apiId": "api", "domainName": domain,
                         "domainPrefix": "api",
                         "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                                  "sourceIp": "192.0.2.1", "userAgent": "test"},
-                        "requestId": "req", "routeKey": route_key, "stage": "$default",
+                        "requestId": "req", "routeKey": route_key, "stage": stage,
                         "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1_583_348_638_390_u64
                     },
                     "body": body, "isBase64Encoded": encoded
                 })
             }
             RequestShape::RestV1 => {
+                let stage = self.stage.clone().unwrap_or_else(|| "prod".to_owned());
                 // `headers` holds the last value of each name; `multiValueHeaders` all.
                 let single: Map<String, Value> = self
                     .headers
@@ -170,10 +190,10 @@ impl HttpRequest {
                     "queryStringParameters": null, "multiValueQueryStringParameters": null,
                     "pathParameters": null, "stageVariables": null,
                     "requestContext": {
-                        "accountId": "123456789012", "resourceId": "res", "stage": "prod",
+                        "accountId": "123456789012", "resourceId": "res", "stage": stage,
                         "requestId": "req", "identity": {"sourceIp": "192.0.2.1"},
                         "resourcePath": path, "httpMethod": method, "apiId": "api",
-                        "path": format!("/prod{path}")
+                        "path": format!("/{stage}{path}")
                     },
                     "body": body, "isBase64Encoded": encoded
                 })

@@ -17,6 +17,9 @@ pub enum Rejection {
     BodyTooLarge,
     /// `isBase64Encoded` was set but the body is not valid base64.
     InvalidBase64,
+    /// A `Host` that is not an authority, or an `X-Forwarded-Proto` that is
+    /// not `http` or `https`.
+    MalformedUrlHeader,
     /// No `X-Signature-Ed25519`.
     MissingSignature,
     /// `X-Signature-Ed25519` sent twice.
@@ -51,7 +54,9 @@ impl Rejection {
             Rejection::NotFound | Rejection::SenderNotConfigured => 404,
             Rejection::MethodNotAllowed => 405,
             Rejection::BodyTooLarge => 413,
-            Rejection::InvalidBase64 | Rejection::InvalidJson => 400,
+            Rejection::InvalidBase64 | Rejection::MalformedUrlHeader | Rejection::InvalidJson => {
+                400
+            }
             Rejection::MissingSignature
             | Rejection::DuplicateSignature
             | Rejection::MalformedSignature
@@ -74,6 +79,7 @@ impl Rejection {
             Rejection::MethodNotAllowed => "method_not_allowed",
             Rejection::BodyTooLarge => "body_too_large",
             Rejection::InvalidBase64 => "invalid_base64",
+            Rejection::MalformedUrlHeader => "malformed_url_header",
             Rejection::MissingSignature => "missing_signature",
             Rejection::DuplicateSignature => "duplicate_signature",
             Rejection::MalformedSignature => "malformed_signature",

@@ -34,18 +34,15 @@ impl Sender {
         }
     }
 
-    /// Finds the sender for a request path: `/discord` or `/pluralkit`,
-    /// optionally behind one stage prefix (`/prod/discord`) and with a trailing
-    /// slash.
+    /// Finds the sender for a route path, `/discord` or `/pluralkit`, with or
+    /// without a trailing slash. The adapter has already taken off the stage
+    /// its request context names; any other prefix is another path.
     pub fn from_path(path: &str) -> Option<Sender> {
-        let mut segments = path.trim_matches('/').split('/').rev();
-        let last = segments.next()?;
-        if segments.count() > 1 {
-            return None;
-        }
+        let name = path.strip_prefix('/')?;
+        let name = name.strip_suffix('/').unwrap_or(name);
         Sender::ALL
             .into_iter()
-            .find(|sender| sender.as_str() == last)
+            .find(|sender| sender.as_str() == name)
     }
 
     /// The one success status the sender accepts: Discord wants 204,
@@ -97,16 +94,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_with_and_without_a_stage() {
+    fn routes_exact_paths_only() {
         assert_eq!(Sender::from_path("/discord"), Some(Sender::Discord));
+        assert_eq!(Sender::from_path("/pluralkit"), Some(Sender::Pluralkit));
+        assert_eq!(Sender::from_path("/discord/"), Some(Sender::Discord));
         assert_eq!(
             Sender::from_path("/prod/pluralkit"),
-            Some(Sender::Pluralkit)
+            None,
+            "stages are the adapter's"
         );
-        assert_eq!(Sender::from_path("/discord/"), Some(Sender::Discord));
+        assert_eq!(Sender::from_path("/evil/discord"), None);
         assert_eq!(Sender::from_path("/a/b/discord"), None);
         assert_eq!(Sender::from_path("/"), None);
         assert_eq!(Sender::from_path("/discordx"), None);
+        assert_eq!(Sender::from_path("discord"), None);
+        assert_eq!(Sender::from_path("/discord//"), None);
     }
 
     #[test]

@@ -47,20 +47,21 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
         self: Arc<Self>,
         mut event: LambdaEvent<LambdaRequest>,
     ) -> Result<impl Serialize, Error> {
-        let screened = normalize_raw_event(&mut event.payload);
+        let screened = screen_raw_event(&mut event.payload, self.config.max_body_bytes);
         let mut adapter = lambda_http::Adapter::from(service_fn(move |request: Request| {
             let ingest = Arc::clone(&self);
+            let Screened { path, rejection } = screened.clone();
             async move {
-                Ok::<_, Error>(match screened {
-                    Some(rejection) => answer_screened(&request, rejection),
-                    None => ingest.handle(request).await,
+                Ok::<_, Error>(match rejection {
+                    Some(rejection) => answer_screened(&path, rejection),
+                    None => ingest.handle(request, &path).await,
                 })
             }
         }));
         adapter.call(event).await
     }
 
-    async fn handle(&self, request: Request) -> Response<Body> {
+    async fn handle(&self, request: Request, path: &str) -> Response<Body> {
         let started = Instant::now();
         // One pair per value: a header sent twice stays visible twice.
         let headers: Vec<(&str, &[u8])> = request
@@ -70,7 +71,7 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             .collect();
         let ingest_request = IngestRequest {
             method: request.method().as_str(),
-            path: request.uri().path(),
+            path,
             headers: &headers,
             body: request.body().as_ref(),
         };
@@ -136,25 +137,84 @@ fn acknowledge(status: u16) -> Response<Body> {
     response
 }
 
-/// Fixes what `lambda_http`'s conversion would hide or choke on, in the raw
-/// event: a body flagged `isBase64Encoded` that is not base64 (the conversion
-/// panics on it) is cleared and refused; and REST and ALB `multiValueHeaders`
-/// are kept whole (the conversion lets the single-value `headers` replace
-/// them, keeping one value per name).
-pub(crate) fn normalize_raw_event(request: &mut LambdaRequest) -> Option<Rejection> {
+/// What the adapter takes from the raw event itself, before `lambda_http`
+/// converts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Screened {
+    /// The route path: the event's raw path, less the stage named in its
+    /// request context. Never built from the `Host` header.
+    pub(crate) path: String,
+    /// A refusal decided on the raw event, before any decoding.
+    pub(crate) rejection: Option<Rejection>,
+}
+
+/// Reads the route path from the raw event and refuses what must not reach
+/// the conversion, then leaves the event so that `lambda_http`'s conversion
+/// can neither panic nor hide a value:
+/// - a malformed `Host` or `X-Forwarded-Proto` is refused (400): the
+///   conversion builds a URL from them and panics on a bad one;
+/// - a body longer than any `max_body_bytes` body can be, even encoded, is
+///   refused (413) before anything decodes it;
+/// - a body flagged `isBase64Encoded` that is not base64 is refused (400);
+/// - REST and ALB `multiValueHeaders` are kept whole (the conversion lets the
+///   single-value `headers` replace them, keeping one value per name);
+/// - the URL inputs (path, query, host, proto, domain) are reset to `/`, since
+///   routing uses [`Screened::path`] and nothing else reads them.
+pub(crate) fn screen_raw_event(request: &mut LambdaRequest, max_body_bytes: usize) -> Screened {
+    let path = route_path(request);
+    let rejection = refusal(request, max_body_bytes).err();
+    reset_url_inputs(request);
+    Screened { path, rejection }
+}
+
+fn route_path(request: &LambdaRequest) -> String {
+    match request {
+        LambdaRequest::ApiGatewayV2(r) => {
+            let raw = r.raw_path.as_deref().unwrap_or("/");
+            // An HTTP API's raw path starts with a named stage; `$default` adds none.
+            match r.request_context.stage.as_deref() {
+                Some(stage) if stage != "$default" => raw
+                    .strip_prefix('/')
+                    .and_then(|rest| rest.strip_prefix(stage))
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                    .map_or(raw, |rest| if rest.is_empty() { "/" } else { rest })
+                    .to_owned(),
+                _ => raw.to_owned(),
+            }
+        }
+        // A REST API's `path` has no stage in it; an ALB has none.
+        LambdaRequest::ApiGatewayV1(r) => r.path.clone().unwrap_or_default(),
+        LambdaRequest::Alb(r) => r.path.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn refusal(request: &mut LambdaRequest, max_body_bytes: usize) -> Result<(), Rejection> {
     use base64::Engine;
-    let (encoded, body) = match request {
-        LambdaRequest::ApiGatewayV2(r) => (&mut r.is_base64_encoded, &mut r.body),
+    let (headers, encoded, body) = match request {
+        LambdaRequest::ApiGatewayV2(r) => (&r.headers, &mut r.is_base64_encoded, &mut r.body),
         LambdaRequest::ApiGatewayV1(r) => {
             keep_every_value(&mut r.headers, &r.multi_value_headers);
-            (&mut r.is_base64_encoded, &mut r.body)
+            (&r.headers, &mut r.is_base64_encoded, &mut r.body)
         }
         LambdaRequest::Alb(r) => {
             keep_every_value(&mut r.headers, &r.multi_value_headers);
-            (&mut r.is_base64_encoded, &mut r.body)
+            (&r.headers, &mut r.is_base64_encoded, &mut r.body)
         }
-        _ => return None,
+        _ => return Ok(()),
     };
+    check_url_headers(headers)?;
+    let raw_len = body.as_deref().map_or(0, str::len);
+    // Base64 takes 4 characters per 3 bytes: a longer text cannot decode small enough.
+    let longest = if *encoded {
+        max_body_bytes.div_ceil(3).saturating_mul(4)
+    } else {
+        max_body_bytes
+    };
+    if raw_len > longest {
+        *body = None;
+        return Err(Rejection::BodyTooLarge);
+    }
     let invalid_base64 = *encoded
         && body.as_deref().is_some_and(|text| {
             base64::engine::general_purpose::STANDARD
@@ -162,11 +222,68 @@ pub(crate) fn normalize_raw_event(request: &mut LambdaRequest) -> Option<Rejecti
                 .is_err()
         });
     if invalid_base64 {
+        // The conversion would panic decoding it.
         *encoded = false;
         *body = None;
-        return Some(Rejection::InvalidBase64);
+        return Err(Rejection::InvalidBase64);
     }
-    None
+    Ok(())
+}
+
+/// `Host` must be an authority and `X-Forwarded-Proto` `http` or `https`:
+/// anything else is a malformed request, whoever sent it.
+fn check_url_headers(headers: &HeaderMap) -> Result<(), Rejection> {
+    for host in headers.get_all(header::HOST) {
+        let valid = host
+            .to_str()
+            .ok()
+            .and_then(|text| text.parse::<lambda_http::http::uri::Authority>().ok())
+            .is_some_and(|authority| !authority.as_str().contains('@'));
+        if !valid {
+            return Err(Rejection::MalformedUrlHeader);
+        }
+    }
+    for proto in headers.get_all("x-forwarded-proto") {
+        let valid = proto.to_str().is_ok_and(|text| {
+            text.eq_ignore_ascii_case("https") || text.eq_ignore_ascii_case("http")
+        });
+        if !valid {
+            return Err(Rejection::MalformedUrlHeader);
+        }
+    }
+    Ok(())
+}
+
+fn reset_url_inputs(request: &mut LambdaRequest) {
+    fn drop_url_headers(headers: &mut HeaderMap) {
+        headers.remove(header::HOST);
+        headers.remove("x-forwarded-proto");
+    }
+    match request {
+        LambdaRequest::ApiGatewayV2(r) => {
+            r.raw_path = Some("/".into());
+            r.raw_query_string = None;
+            r.query_string_parameters = Default::default();
+            r.request_context.domain_name = None;
+            drop_url_headers(&mut r.headers);
+        }
+        LambdaRequest::ApiGatewayV1(r) => {
+            r.path = Some("/".into());
+            r.query_string_parameters = Default::default();
+            r.multi_value_query_string_parameters = Default::default();
+            r.request_context.domain_name = None;
+            drop_url_headers(&mut r.headers);
+            drop_url_headers(&mut r.multi_value_headers);
+        }
+        LambdaRequest::Alb(r) => {
+            r.path = Some("/".into());
+            r.query_string_parameters = Default::default();
+            r.multi_value_query_string_parameters = Default::default();
+            drop_url_headers(&mut r.headers);
+            drop_url_headers(&mut r.multi_value_headers);
+        }
+        _ => {}
+    }
 }
 
 /// Makes `single` hold every value `multi` has for each of its names, so the
@@ -180,9 +297,9 @@ fn keep_every_value(single: &mut HeaderMap, multi: &HeaderMap) {
     }
 }
 
-fn answer_screened(request: &Request, rejection: Rejection) -> Response<Body> {
+fn answer_screened(path: &str, rejection: Rejection) -> Response<Body> {
     tracing::info!(
-        route = request.uri().path(),
+        route = path,
         outcome = rejection.as_str(),
         status = rejection.status(),
         "request"

@@ -13,7 +13,7 @@ use lambda_http::{Context, LambdaEvent};
 use switchboard::{EventQueue, QueueError, QueuedEvent};
 use switchboard_devkit::{sign_discord_request, Answer, HttpRequest, RequestShape, TestConfig};
 
-use crate::handler::normalize_raw_event;
+use crate::handler::screen_raw_event;
 use crate::Ingest;
 
 const TOKEN: &str = "dGVzdC10b2tlbi10ZXN0LXRva2VuLXRlc3QtdG9rZW4tdGVzdC10b2tlbi10ZXN0LXQ";
@@ -335,22 +335,107 @@ async fn queue_failure_is_503_never_2xx() {
 }
 
 #[tokio::test]
-async fn stage_prefixed_path_routes() {
+async fn a_stage_named_by_the_request_context_is_not_part_of_the_route() {
     let ping = format!(r#"{{"type":"PING","signing_token":"{TOKEN}"}}"#);
-    assert_eq!(
-        call(
-            &ingest(false),
-            Shape::HttpApiV2,
-            "POST",
-            "/prod/pluralkit",
-            &[],
-            &ping,
-            false
-        )
-        .await
-        .0,
-        200
+    for shape in SHAPES {
+        let request = HttpRequest::post("/pluralkit", ping.as_str()).stage("prod");
+        assert_eq!(
+            send(&ingest(false), shape, &request).await.status,
+            200,
+            "{shape:?}"
+        );
+    }
+    // A first segment that is not the stage is another path.
+    for shape in SHAPES {
+        let request = HttpRequest::post("/evil/pluralkit", ping.as_str());
+        assert_eq!(
+            send(&ingest(false), shape, &request).await.status,
+            404,
+            "{shape:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn routing_never_reads_the_host_header_and_bad_url_headers_get_400() {
+    let (sig, ts) = signed_headers(EVENT, NOW);
+    // On an ALB, this Host once turned the path into `/discord`.
+    let sneaky = HttpRequest::post("/pluralkit", EVENT)
+        .header("x-signature-ed25519", &sig)
+        .header("x-signature-timestamp", &ts)
+        .header("host", "x/discord#");
+    for shape in SHAPES {
+        let ingest = ingest(false);
+        let answer = send(&ingest, shape, &sneaky).await;
+        assert_eq!(answer.status, 400, "{shape:?}");
+        assert!(ingest.queue().sent.lock().unwrap().is_empty());
+    }
+    let ping = format!(r#"{{"type":"PING","signing_token":"{TOKEN}"}}"#);
+    for (name, value) in [
+        ("host", "a b"),
+        ("x-forwarded-proto", "gopher"),
+        ("host", "u@h"),
+    ] {
+        for shape in SHAPES {
+            let request = HttpRequest::post("/pluralkit", ping.as_str()).header(name, value);
+            assert_eq!(
+                send(&ingest(false), shape, &request).await.status,
+                400,
+                "{shape:?} {name}: {value}"
+            );
+        }
+    }
+    // Good ones are fine, and an odd query string cannot break the conversion.
+    for shape in SHAPES {
+        let request = HttpRequest::post("/pluralkit", ping.as_str())
+            .header("host", "abc.execute-api.us-east-1.amazonaws.com")
+            .header("x-forwarded-proto", "https");
+        assert_eq!(
+            send(&ingest(false), shape, &request).await.status,
+            200,
+            "{shape:?}"
+        );
+    }
+    let mut odd_query = HttpRequest::post("/pluralkit", ping.as_str()).to_event(Shape::HttpApiV2);
+    odd_query["rawQueryString"] = serde_json::json!("a b=%%%");
+    let event = LambdaEvent::new(
+        serde_json::from_value(odd_query).unwrap(),
+        Context::default(),
     );
+    let answer = Answer::of(&ingest(false).call(event).await.unwrap()).unwrap();
+    assert_eq!(answer.status, 200);
+}
+
+#[tokio::test]
+async fn a_body_too_large_even_encoded_is_refused_before_decoding() {
+    // 4096 bytes allowed: base64 of up to 4096 bytes is at most 5464 characters.
+    let just_fits = format!(
+        r#"{{"type":"PING","signing_token":"{TOKEN}","pad":"{}"}}"#,
+        "x".repeat(4096 - 110)
+    );
+    assert_eq!(just_fits.len(), 4096);
+    for shape in SHAPES {
+        let fits = HttpRequest::post("/pluralkit", just_fits.as_str()).base64(true);
+        assert_eq!(
+            send(&ingest(false), shape, &fits).await.status,
+            200,
+            "{shape:?}"
+        );
+        let one_more = format!("{just_fits} ");
+        let over = HttpRequest::post("/pluralkit", one_more.as_str()).base64(true);
+        assert_eq!(
+            send(&ingest(false), shape, &over).await.status,
+            413,
+            "{shape:?}"
+        );
+        // Far too long, and not even base64: refused for its size, undecoded.
+        let huge = HttpRequest::post("/pluralkit", "").raw_base64_body(&"A".repeat(6000));
+        assert_eq!(
+            send(&ingest(false), shape, &huge).await.status,
+            413,
+            "{shape:?}"
+        );
+    }
 }
 
 #[test]
@@ -359,7 +444,7 @@ fn invalid_base64_is_caught_before_lambda_http_decodes_it() {
         let request = HttpRequest::post("/discord", "x").raw_base64_body("!!!not base64!!!");
         let mut request = request.to_lambda_request(shape).unwrap();
         assert_eq!(
-            normalize_raw_event(&mut request),
+            screen_raw_event(&mut request, 4096).rejection,
             Some(switchboard::Rejection::InvalidBase64),
             "{shape:?}"
         );
@@ -371,7 +456,7 @@ fn invalid_base64_is_caught_before_lambda_http_decodes_it() {
         .base64(true)
         .to_lambda_request(Shape::HttpApiV2)
         .unwrap();
-    assert_eq!(normalize_raw_event(&mut good), None);
+    assert_eq!(screen_raw_event(&mut good, 4096).rejection, None);
 }
 
 #[tokio::test]
