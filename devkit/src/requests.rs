@@ -8,6 +8,9 @@ use base64::Engine;
 use lambda_http::request::LambdaRequest;
 use serde_json::{json, Map, Value};
 
+const TARGET_GROUP: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/switchboard/1";
+
 /// The event shapes a Lambda behind an HTTP front door receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestShape {
@@ -18,18 +21,28 @@ pub enum RequestShape {
     RestV1,
     /// An Application Load Balancer target with multi-value headers on.
     Alb,
+    /// An Application Load Balancer target with multi-value headers off: the
+    /// load balancer itself keeps only the last value of a repeated header.
+    AlbSingleValue,
     /// A Lambda Function URL (format 2.0, no route key).
     FunctionUrl,
 }
 
 impl RequestShape {
     /// Every shape.
-    pub const ALL: [RequestShape; 4] = [
+    pub const ALL: [RequestShape; 5] = [
         RequestShape::HttpApiV2,
         RequestShape::RestV1,
         RequestShape::Alb,
+        RequestShape::AlbSingleValue,
         RequestShape::FunctionUrl,
     ];
+
+    /// True when the service passes every value of a repeated header on
+    /// (joined, or as a list).
+    pub fn keeps_repeated_headers(self) -> bool {
+        self != RequestShape::AlbSingleValue
+    }
 }
 
 /// One HTTP request, to be put into any [`RequestShape`].
@@ -199,13 +212,26 @@ impl HttpRequest {
                 })
             }
             RequestShape::Alb => json!({
-                "requestContext": {"elb": {"targetGroupArn":
-                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/switchboard/1"}},
+                "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
                 "httpMethod": method, "path": path,
                 "multiValueQueryStringParameters": {},
                 "multiValueHeaders": self.multi_value_headers(),
                 "body": body, "isBase64Encoded": encoded
             }),
+            RequestShape::AlbSingleValue => {
+                let last: Map<String, Value> = self
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
+                    .collect();
+                json!({
+                    "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
+                    "httpMethod": method, "path": path,
+                    "queryStringParameters": {},
+                    "headers": last,
+                    "body": body, "isBase64Encoded": encoded
+                })
+            }
         }
     }
 
@@ -291,7 +317,10 @@ mod tests {
                     RequestShape::HttpApiV2 | RequestShape::FunctionUrl,
                     LambdaRequest::ApiGatewayV2(_),
                 ) | (RequestShape::RestV1, LambdaRequest::ApiGatewayV1(_))
-                    | (RequestShape::Alb, LambdaRequest::Alb(_))
+                    | (
+                        RequestShape::Alb | RequestShape::AlbSingleValue,
+                        LambdaRequest::Alb(_)
+                    )
             );
             assert!(matches, "{shape:?} parsed as another kind");
         }

@@ -23,7 +23,7 @@ use crate::{discord, pluralkit};
 /// carry a signature or a token.
 #[derive(Clone, Copy)]
 pub struct IngestRequest<'a> {
-    /// The HTTP method, in any case.
+    /// The HTTP method, exactly as sent.
     pub method: &'a str,
     /// The request path, possibly behind a stage prefix.
     pub path: &'a str,
@@ -108,7 +108,8 @@ pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, now: DateTime<
         sender: Some(sender),
         rejection,
     };
-    if !request.method.eq_ignore_ascii_case("POST") {
+    // Methods are case-sensitive (RFC 9110): `post` is not `POST`.
+    if request.method != "POST" {
         return reject(Rejection::MethodNotAllowed);
     }
     // Before any crypto or parsing, so a large body costs nothing.

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine;
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use ingest::Ingest;
@@ -22,6 +23,11 @@ use switchboard_tests::{drain_view, DriveIngest};
 
 const TOKEN: &str = "aG9zdGlsZS10b2tlbi1ob3N0aWxlLXRva2VuLWhvc3RpbGUtdG9rZW4taG9zdGlsZS0";
 const EVENT: &str = r#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1","user_id":"2","sku_id":"3"}}}"#;
+
+/// The second of the two configured keys (a key rotation in progress).
+fn second_key() -> SigningKey {
+    SigningKey::from_bytes(&[78; 32])
+}
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[77; 32])
@@ -57,6 +63,11 @@ impl Case {
 
     fn with_method(mut self, method: &str) -> Self {
         self.request = self.request.method(method);
+        self
+    }
+
+    fn with_base64(mut self) -> Self {
+        self.request = self.request.base64(true);
         self
     }
 
@@ -117,6 +128,7 @@ fn corpus() -> Vec<Case> {
         body_cases(&signed),
         routing_cases(&signed),
         token_cases(),
+        review_cases(&signed),
     ]
     .into_iter()
     .flatten()
@@ -564,6 +576,150 @@ fn token_escape_cases() -> Vec<Case> {
     ]
 }
 
+/// The inputs of the adversarial review: the ALB shapes, duplicate headers in
+/// any case, method case, odd timestamps and base64, size edges, key rotation,
+/// and PluralKit bodies with a key sent twice.
+fn review_cases(signed_request: &Signed) -> Vec<Case> {
+    let Signed { ts, good, good_sig } = signed_request;
+    let ping = br#"{"version":1,"application_id":"1","type":0}"#.to_vec();
+    let mut flipped = EVENT.as_bytes().to_vec();
+    flipped[20] ^= 1;
+    let mut cases = vec![
+        Case::new("ALB shape", "/discord", good.clone(), flipped.clone(), 401)
+            .in_shape(RequestShape::Alb),
+        Case::new("ALB shape", "/discord", good.clone(), flipped, 401)
+            .in_shape(RequestShape::AlbSingleValue),
+        Case::new(
+            "ALB shape",
+            "/discord",
+            signed(&ping, ts, &key()),
+            ping.clone(),
+            204,
+        )
+        .in_shape(RequestShape::Alb)
+        .with_base64(),
+        Case::new(
+            "ALB shape",
+            "/discord",
+            signed(&ping, ts, &key()),
+            ping.clone(),
+            204,
+        )
+        .in_shape(RequestShape::AlbSingleValue)
+        .with_base64(),
+        Case::new(
+            "signed by the second of two keys",
+            "/discord",
+            signed(&ping, ts, &second_key()),
+            ping.clone(),
+            204,
+        ),
+    ];
+    for shape in [RequestShape::RestV1, RequestShape::Alb] {
+        let mut headers = good.clone();
+        headers.push(("X-Signature-Ed25519".into(), good_sig.clone()));
+        cases.push(
+            Case::new(
+                "duplicate header in another case",
+                "/discord",
+                headers,
+                EVENT.into(),
+                401,
+            )
+            .in_shape(shape),
+        );
+    }
+    for method in ["post", "HEAD", "OPTIONS"] {
+        cases.push(
+            Case::new("method", "/discord", good.clone(), EVENT.into(), 405).with_method(method),
+        );
+    }
+    for stamp in [
+        format!("0{ts}"),
+        format!("{ts}000000000"),
+        "18446744073709551616".to_owned(),
+    ] {
+        cases.push(Case::new(
+            "timestamp leading zero, 19 or 20 digits",
+            "/discord",
+            signed(EVENT.as_bytes(), &stamp, &key()),
+            EVENT.into(),
+            401,
+        ));
+    }
+    cases.push(Case::new(
+        "signature with a trailing tab",
+        "/discord",
+        signed_request.with_sig(format!("{good_sig}\t")),
+        EVENT.into(),
+        401,
+    ));
+    let ping_b64 = base64::engine::general_purpose::STANDARD.encode(&ping);
+    for raw in [
+        ping_b64.replace('+', "-").replace('/', "_") + "-_",
+        ping_b64.trim_end_matches('=').to_owned() + "A",
+        format!("{}\n{}", &ping_b64[..8], &ping_b64[8..]),
+    ] {
+        cases.push(
+            Case::new(
+                "base64 url-safe, unpadded or with a newline",
+                "/discord",
+                signed(&ping, ts, &key()),
+                vec![],
+                400,
+            )
+            .with_raw_base64_body(&raw),
+        );
+    }
+    let exact = |len: usize| {
+        let head = format!(r#"{{"type":"PING","signing_token":"{TOKEN}","system_id":"s","pad":""#);
+        let mut body = head.clone().into_bytes();
+        body.resize(len - 2, b'x');
+        body.extend_from_slice(b"\"}");
+        body
+    };
+    cases.push(Case::new(
+        "body of exactly MAX_BODY_BYTES",
+        "/pluralkit",
+        vec![],
+        exact(64 * 1024),
+        200,
+    ));
+    cases.push(Case::new(
+        "body one byte over MAX_BODY_BYTES",
+        "/pluralkit",
+        vec![],
+        exact(64 * 1024 + 1),
+        413,
+    ));
+    let mut huge = "A".repeat(5 * 1024 * 1024);
+    huge.push('!');
+    cases.push(
+        Case::new(
+            "5 MB of base64, one bad character",
+            "/pluralkit",
+            vec![],
+            vec![],
+            413,
+        )
+        .with_raw_base64_body(&huge),
+    );
+    for body in [
+        format!(r#"{{"type":"PING","signing_token":"wrong","signing_token":"{TOKEN}"}}"#),
+        format!(r#"{{"type":"PING","signing_token":"{TOKEN}","signing_token":"wrong"}}"#),
+        format!(r#"{{"type":"PING","signing_token":"{TOKEN}","type":"CREATE_MEMBER"}}"#),
+    ] {
+        cases.push(Case::new(
+            "PluralKit key sent twice",
+            "/pluralkit",
+            vec![],
+            body.into_bytes(),
+            400,
+        ));
+    }
+    cases
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let server = MotoServer::start();
@@ -572,7 +728,10 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let public_key = hex::encode(key().verifying_key().to_bytes());
     let config = IngestConfig::from_lookup(|name| match name {
         QUEUE_URL => Some(queues.queue_url.clone()),
-        DISCORD_PUBLIC_KEY => Some(public_key.clone()),
+        DISCORD_PUBLIC_KEY => Some(format!(
+            "{public_key},{}",
+            hex::encode(second_key().verifying_key().to_bytes())
+        )),
         PLURALKIT_SIGNING_TOKEN => Some(TOKEN.into()),
         _ => None,
     })

@@ -33,6 +33,12 @@ pub enum PublicKeyError {
         /// The key's position in the list, from 0.
         index: usize,
     },
+    /// A key of small order, which no real application has.
+    #[error("key {index} is a weak (small-order) Ed25519 point")]
+    Weak {
+        /// The key's position in the list, from 0.
+        index: usize,
+    },
     /// A key is not a valid Ed25519 point.
     #[error("key {index} is not a valid Ed25519 point")]
     NotAPoint {
@@ -55,6 +61,11 @@ impl DiscordPublicKeys {
             hex::decode_to_slice(part, &mut bytes).map_err(|_| PublicKeyError::NotHex { index })?;
             let key = VerifyingKey::from_bytes(&bytes)
                 .map_err(|_| PublicKeyError::NotAPoint { index })?;
+            // A small-order key (the identity, say) would let `verify` accept
+            // forged signatures; `verify_strict` refuses them, and so do we here.
+            if key.is_weak() {
+                return Err(PublicKeyError::Weak { index });
+            }
             keys.push(key);
         }
         if keys.is_empty() {
@@ -130,9 +141,13 @@ impl ReplayWindow {
     }
 }
 
-/// A decimal Unix time in seconds: ASCII digits only, no sign, no spaces.
+/// A decimal Unix time in seconds, written as Discord writes it: ASCII
+/// digits only, no sign, no spaces, no leading zero, at most 18 digits.
 fn parse_unix_seconds(text: &str) -> Option<i64> {
     if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if text.len() > 1 && text.starts_with('0') {
         return None;
     }
     text.parse().ok()
@@ -310,7 +325,18 @@ mod tests {
             ReplayWindow::DISABLED.check("1e9", NOW),
             Err(Rejection::MalformedTimestamp)
         );
-        for bad in ["", "+1700000000", "-5", "1700000000.5", " 1700000000", "１"] {
+        for bad in [
+            "",
+            "+1700000000",
+            "-5",
+            "1700000000.5",
+            " 1700000000",
+            "１",
+            "01700000000",
+            "1700000000\t",
+            "1234567890123456789",
+            "18446744073709551616",
+        ] {
             assert_eq!(
                 window.check(bad, NOW),
                 Err(Rejection::MalformedTimestamp),
@@ -344,6 +370,25 @@ mod tests {
         assert_eq!(
             verify_discord_request(&keys, w, doubled, BODY, NOW),
             Err(Rejection::DuplicateTimestamp)
+        );
+    }
+
+    #[test]
+    fn the_identity_point_is_refused_as_a_key_and_its_forgeries_fail_anyway() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            DiscordPublicKeys::parse_list(&hex::encode(identity)).unwrap_err(),
+            PublicKeyError::Weak { index: 0 }
+        );
+        // Were it configured anyway: R = identity, s = 0 "verifies" any message
+        // under a plain `verify`, and never under `verify_strict`.
+        let keys = DiscordPublicKeys::from_keys(vec![VerifyingKey::from_bytes(&identity).unwrap()]);
+        let mut forged = [0u8; 64];
+        forged[0] = 1;
+        assert_eq!(
+            verify_discord_signature(&keys, &hex::encode(forged), "1", BODY),
+            Err(Rejection::BadSignature)
         );
     }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::config::PluralKitConfig;
@@ -15,6 +16,32 @@ use crate::queue::MessageAttribute;
 use crate::rejection::Rejection;
 use crate::sender::Sender;
 
+/// A body's top-level keys and raw values, refusing a key sent twice: which of
+/// two `signing_token`s (or `type`s) counts would be up to the parser.
+struct UniqueFields(BTreeMap<String, Box<RawValue>>);
+
+impl<'de> Deserialize<'de> for UniqueFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = UniqueFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object with unique keys")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    if fields.insert(key, value).is_some() {
+                        return Err(serde::de::Error::custom("a key is sent twice"));
+                    }
+                }
+                Ok(UniqueFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Authenticates a PluralKit dispatch and decides what to queue.
 pub(crate) fn accept(
     config: &PluralKitConfig,
@@ -24,7 +51,7 @@ pub(crate) fn accept(
     check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
     // Top-level keys with their values kept as raw text, so removing the token
     // leaves every other byte of every value as PluralKit sent it.
-    let mut fields: BTreeMap<String, Box<RawValue>> =
+    let UniqueFields(mut fields) =
         serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
     let token = fields
         .remove(SIGNING_TOKEN_FIELD)
