@@ -41,6 +41,11 @@ pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 
 /// The default of [`MAX_BODY_BYTES`].
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest [`MAX_BODY_BYTES`] allowed: the envelope must fit one SQS
+/// message (256 KiB), and escaping the characters SQS refuses can double a
+/// payload in the worst case; 4 KiB are left for the envelope's other fields
+/// and the attributes.
+pub const MAX_BODY_BYTES_LIMIT: usize = (256 * 1024 - 4 * 1024) / 2;
 /// The default of [`PROCESSOR_CONCURRENCY`].
 pub const DEFAULT_PROCESSOR_CONCURRENCY: usize = 8;
 
@@ -106,10 +111,12 @@ impl IngestConfig {
             parse_number(&get, MAX_BODY_BYTES)?.unwrap_or(DEFAULT_MAX_BODY_BYTES as u64);
         let max_body_bytes = usize::try_from(max_body_bytes)
             .ok()
-            .filter(|bytes| *bytes > 0)
+            .filter(|bytes| (1..=MAX_BODY_BYTES_LIMIT).contains(bytes))
             .ok_or_else(|| ConfigError::Invalid {
                 variable: MAX_BODY_BYTES,
-                reason: "must be a positive number of bytes".into(),
+                reason: format!(
+                    "must be from 1 to {MAX_BODY_BYTES_LIMIT} bytes, so that an event always fits one SQS message (256 KiB)"
+                ),
             })?;
 
         Ok(Self {
@@ -118,6 +125,24 @@ impl IngestConfig {
             pluralkit,
             max_body_bytes,
         })
+    }
+}
+
+impl IngestConfig {
+    /// Settings that are allowed but unsafe, to be logged at cold start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self
+            .discord
+            .as_ref()
+            .is_some_and(|discord| discord.replay_window.tolerance_secs == 0)
+        {
+            warnings.push(format!(
+                "{DISCORD_TIMESTAMP_TOLERANCE_SECS}=0 turns replay protection off: \
+                 a captured Discord request can be replayed at any time"
+            ));
+        }
+        warnings
     }
 }
 
@@ -265,6 +290,43 @@ mod tests {
         assert!(error.to_string().contains(DISCORD_PUBLIC_KEY));
         let only_pk = parse(&[(QUEUE_URL, "q"), (PLURALKIT_SIGNING_TOKEN, TOKEN)]).unwrap();
         assert!(only_pk.discord.is_none() && only_pk.pluralkit.is_some());
+    }
+
+    #[test]
+    fn the_body_limit_keeps_every_envelope_inside_one_sqs_message() {
+        let base = [(QUEUE_URL, "q"), (PLURALKIT_SIGNING_TOKEN, TOKEN)];
+        let limit = MAX_BODY_BYTES_LIMIT.to_string();
+        let over = (MAX_BODY_BYTES_LIMIT + 1).to_string();
+        let with = |value: &str| {
+            let mut vars = base.to_vec();
+            vars.push((MAX_BODY_BYTES, value));
+            parse(&vars)
+        };
+        assert_eq!(with(&limit).unwrap().max_body_bytes, MAX_BODY_BYTES_LIMIT);
+        for bad in [over.as_str(), "0", "10485760"] {
+            let message = with(bad).unwrap_err().to_string();
+            assert!(
+                message.contains(MAX_BODY_BYTES) && message.contains("256 KiB"),
+                "{message}"
+            );
+        }
+        // Twice the limit, plus the envelope's own fields, still fits.
+        assert!(2 * MAX_BODY_BYTES_LIMIT + 4 * 1024 <= 256 * 1024);
+    }
+
+    #[test]
+    fn an_unsafe_setting_is_warned_about() {
+        let safe = parse(&[(QUEUE_URL, "q"), (DISCORD_PUBLIC_KEY, KEY)]).unwrap();
+        assert!(safe.warnings().is_empty());
+        let off = parse(&[
+            (QUEUE_URL, "q"),
+            (DISCORD_PUBLIC_KEY, KEY),
+            (DISCORD_TIMESTAMP_TOLERANCE_SECS, "0"),
+        ])
+        .unwrap();
+        let warnings = off.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains(DISCORD_TIMESTAMP_TOLERANCE_SECS));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod deadline;
 pub mod discord;
 pub mod envelope;
 mod event_type;
@@ -14,6 +15,7 @@ pub mod ingest;
 pub mod json_limits;
 mod lenient;
 pub mod log_event;
+pub mod logging;
 pub mod pluralkit;
 pub mod processor;
 pub mod queue;

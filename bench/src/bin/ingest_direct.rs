@@ -9,7 +9,7 @@ use switchboard_bench::direct_sqs::DirectSqs;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    switchboard::logging::init();
     let config = IngestConfig::from_env()?;
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let queue = DirectSqs::new(

@@ -30,7 +30,7 @@ impl EventQueue for DiscardingQueue {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    switchboard::logging::init();
     let config = IngestConfig::from_env()?;
     let wait_ms = std::env::var("BENCH_QUEUE_WAIT_MS")
         .ok()

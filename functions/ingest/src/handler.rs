@@ -3,14 +3,18 @@
 //! knows nothing of either sender's protocol.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use lambda_http::http::{header, HeaderMap, StatusCode};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Service};
 use serde::Serialize;
+use switchboard::deadline::time_left;
 use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection};
+
+/// Time kept back from the invocation's deadline to send the answer.
+pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 
 /// The function's state, built once at cold start.
 pub struct Ingest<Q> {
@@ -48,20 +52,26 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
         mut event: LambdaEvent<LambdaRequest>,
     ) -> Result<impl Serialize, Error> {
         let screened = screen_raw_event(&mut event.payload, self.config.max_body_bytes);
+        let time_left = time_left(event.context.deadline, ANSWER_MARGIN);
         let mut adapter = lambda_http::Adapter::from(service_fn(move |request: Request| {
             let ingest = Arc::clone(&self);
             let Screened { path, rejection } = screened.clone();
             async move {
                 Ok::<_, Error>(match rejection {
                     Some(rejection) => answer_screened(&path, rejection),
-                    None => ingest.handle(request, &path).await,
+                    None => ingest.handle(request, &path, time_left).await,
                 })
             }
         }));
         adapter.call(event).await
     }
 
-    async fn handle(&self, request: Request, path: &str) -> Response<Body> {
+    async fn handle(
+        &self,
+        request: Request,
+        path: &str,
+        time_left: Option<Duration>,
+    ) -> Response<Body> {
         let started = Instant::now();
         // One pair per value: a header sent twice stays visible twice.
         let headers: Vec<(&str, &[u8])> = request
@@ -89,6 +99,19 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 deadline,
             } => {
                 let event_type = Some(event.envelope.event_type.clone());
+                // The sender's deadline, but never past the invocation's own:
+                // a function that times out answers nothing at all.
+                let deadline = match time_left {
+                    Some(left) if left < deadline => {
+                        tracing::warn!(
+                            route,
+                            left_ms = left.as_millis() as u64,
+                            "the invocation ends before the enqueue deadline; waiting less"
+                        );
+                        left
+                    }
+                    _ => deadline,
+                };
                 match self.queue.enqueue(&event, deadline).await {
                     Ok(()) => (acknowledge(sender.success_status()), "queued", event_type),
                     Err(error) => {

@@ -7,9 +7,12 @@ use switchboard::IngestConfig;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    switchboard::logging::init();
     let config = IngestConfig::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    for warning in config.warnings() {
+        tracing::warn!(warning, "unsafe configuration");
+    }
     let sqs = SqsSettings::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(&sqs), config.queue_url.clone());

@@ -27,12 +27,14 @@ fn fixed_now() -> DateTime<Utc> {
 #[derive(Default)]
 struct FakeQueue {
     sent: Mutex<Vec<String>>,
+    deadlines: Mutex<Vec<Duration>>,
     fail: bool,
 }
 
 #[async_trait]
 impl EventQueue for FakeQueue {
     async fn enqueue(&self, event: &QueuedEvent, deadline: Duration) -> Result<(), QueueError> {
+        self.deadlines.lock().unwrap().push(deadline);
         if self.fail {
             return Err(QueueError::DeadlineExceeded(deadline));
         }
@@ -512,4 +514,35 @@ async fn wrong_method_names_the_allowed_one() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_enqueue_deadline_never_outlasts_the_invocation() {
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
+    let event = format!(
+        r#"{{"type":"CREATE_MEMBER","signing_token":"{TOKEN}","system_id":"s","id":"m","data":{{}}}}"#
+    );
+    let request = HttpRequest::post("/pluralkit", event.as_str());
+    let ingest = ingest(false);
+    for invocation_left_ms in [1_000, 30_000] {
+        let mut context = Context::default();
+        context.deadline = now_ms() + invocation_left_ms;
+        let lambda_event = LambdaEvent::new(
+            request.to_lambda_request(Shape::HttpApiV2).unwrap(),
+            context,
+        );
+        let answer = Answer::of(&Arc::clone(&ingest).call(lambda_event).await.unwrap()).unwrap();
+        assert_eq!(answer.status, 200);
+    }
+    let deadlines = ingest.queue().deadlines.lock().unwrap().clone();
+    // 1 s left: the 8 s PluralKit deadline is cut to what is left, less the margin.
+    assert!(deadlines[0] <= Duration::from_millis(800), "{deadlines:?}");
+    assert!(deadlines[0] >= Duration::from_millis(600), "{deadlines:?}");
+    // 30 s left: the configured deadline stands.
+    assert_eq!(deadlines[1], Duration::from_secs(8));
 }

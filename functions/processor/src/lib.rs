@@ -4,10 +4,11 @@
 
 pub mod handlers;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use switchboard::deadline::time_left;
 use switchboard::{process_batch, Registry};
 
 /// Time kept back from the invocation's deadline to send the batch response.
@@ -17,14 +18,8 @@ pub const RESPONSE_MARGIN: Duration = Duration::from_millis(500);
 /// invocation's deadline (Unix milliseconds, from the Runtime API) less
 /// [`RESPONSE_MARGIN`]. `None` when the runtime gave no deadline.
 pub fn record_deadline(invocation_deadline_ms: u64) -> Option<tokio::time::Instant> {
-    if invocation_deadline_ms == 0 {
-        return None;
-    }
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |now| u64::try_from(now.as_millis()).unwrap_or(u64::MAX));
-    let left = Duration::from_millis(invocation_deadline_ms.saturating_sub(now_ms));
-    Some(tokio::time::Instant::now() + left.saturating_sub(RESPONSE_MARGIN))
+    time_left(invocation_deadline_ms, RESPONSE_MARGIN)
+        .map(|left| tokio::time::Instant::now() + left)
 }
 
 /// Runs the function on the Lambda runtime with `registry`.
@@ -41,6 +36,8 @@ pub async fn run(registry: Registry, concurrency: usize) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
     use super::*;
 
     #[test]

@@ -4,7 +4,7 @@ use lambda_runtime::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    switchboard::logging::init();
     let concurrency = switchboard::config::processor_concurrency_from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
     let registry = processor::handlers::registry()

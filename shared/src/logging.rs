@@ -1,0 +1,150 @@
+//! The functions' log setup: Lambda's log controls (`AWS_LAMBDA_LOG_LEVEL`,
+//! `AWS_LAMBDA_LOG_FORMAT`, else `RUST_LOG`), as `lambda_runtime`'s default
+//! subscriber reads them, plus one rule no configuration can lift: the
+//! libraries that log raw events or HTTP bodies at TRACE never do. At TRACE
+//! `lambda_runtime` logs every raw event it receives, PluralKit's token
+//! included.
+
+use tracing::{Level, Metadata, Subscriber};
+use tracing_subscriber::filter::{filter_fn, EnvFilter, LevelFilter};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Log targets whose TRACE events can hold a raw event, a request or
+/// response body, or a header value.
+const SECRET_BEARING_TARGETS: &[&str] = &[
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_sdk_sqs",
+    "aws_sigv4",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+];
+
+/// How to log, from the environment Lambda sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `EnvFilter` directives (a level, or `target=level` pairs).
+    pub directives: String,
+    /// One JSON object per line, as `AWS_LAMBDA_LOG_FORMAT=JSON` asks.
+    pub json: bool,
+}
+
+impl LogSettings {
+    /// Reads `AWS_LAMBDA_LOG_LEVEL` (first), `RUST_LOG` and
+    /// `AWS_LAMBDA_LOG_FORMAT`; `info` and text when unset.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            directives: var("AWS_LAMBDA_LOG_LEVEL")
+                .or_else(|| var("RUST_LOG"))
+                .unwrap_or_else(|| "info".to_owned()),
+            json: var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+        }
+    }
+}
+
+fn may_hold_secrets(metadata: &Metadata<'_>) -> bool {
+    *metadata.level() == Level::TRACE
+        && SECRET_BEARING_TARGETS.iter().any(|target| {
+            metadata
+                .target()
+                .strip_prefix(target)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+}
+
+/// The subscriber for `settings`, writing to `writer`.
+pub fn subscriber<W>(settings: &LogSettings, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .parse_lossy(&settings.directives);
+    let no_secrets = filter_fn(|metadata| !may_hold_secrets(metadata));
+    let builder = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    if settings.json {
+        Box::new(builder.json().finish().with(no_secrets))
+    } else {
+        Box::new(builder.finish().with(no_secrets))
+    }
+}
+
+/// Installs the subscriber for the process environment, writing to stdout
+/// (which Lambda sends to CloudWatch).
+pub fn init() {
+    subscriber(&LogSettings::from_env(), std::io::stdout).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged_at(directives: &str, json: bool) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let settings = LogSettings {
+            directives: directives.to_owned(),
+            json,
+        };
+        let subscriber = subscriber(&settings, move || writer.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response", body = "SECRET-TOKEN", "raw JSON event received from Lambda");
+            tracing::trace!(target: "aws_smithy_runtime::client", body = "SECRET-BODY", "request");
+            tracing::trace!(target: "switchboard::ingest", "own trace line");
+            tracing::debug!(target: "lambda_runtime::runtime", "runtime debug line");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        text
+    }
+
+    #[test]
+    fn no_level_or_target_setting_lets_a_raw_event_through() {
+        for directives in [
+            "trace",
+            "lambda_runtime=trace",
+            "lambda_runtime::layers::api_response=trace,aws_smithy_runtime=trace",
+        ] {
+            for json in [false, true] {
+                let text = logged_at(directives, json);
+                assert!(!text.contains("SECRET"), "{directives}: {text}");
+            }
+        }
+        let text = logged_at("trace", false);
+        assert!(
+            text.contains("own trace line"),
+            "our own TRACE stays: {text}"
+        );
+        assert!(
+            text.contains("runtime debug line"),
+            "their DEBUG stays: {text}"
+        );
+    }
+}
