@@ -14,7 +14,7 @@ use switchboard::deadline::time_left;
 use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection};
 
 /// Time kept back from the invocation's deadline to send the answer.
-pub const ANSWER_MARGIN: Duration = Duration::from_millis(200);
+pub(crate) const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 
 /// The function's state, built once at cold start.
 pub struct Ingest<Q> {
