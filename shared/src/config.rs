@@ -310,8 +310,23 @@ mod tests {
                 "{message}"
             );
         }
-        // Twice the limit, plus the envelope's own fields, still fits.
-        assert!(2 * MAX_BODY_BYTES_LIMIT + 4 * 1024 <= 256 * 1024);
+        // The worst body at the limit: all U+FFFF, which the envelope escapes
+        // to six bytes each. Its envelope still fits one SQS message.
+        let chars = (MAX_BODY_BYTES_LIMIT - 8) / 3;
+        let body = format!("{{\"a\":\"{}\"}}", "\u{FFFF}".repeat(chars));
+        assert!(body.len() <= MAX_BODY_BYTES_LIMIT);
+        let envelope = crate::Envelope::new(
+            crate::Sender::Discord,
+            "ENTITLEMENT_CREATE".into(),
+            chrono::Utc::now(),
+            serde_json::value::RawValue::from_string(body).unwrap(),
+        );
+        let message = envelope.to_json();
+        assert!(
+            message.len() + 1024 <= 256 * 1024,
+            "{} bytes",
+            message.len()
+        );
     }
 
     #[test]
