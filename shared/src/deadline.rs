@@ -5,17 +5,20 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The time left until `invocation_deadline_ms`, less `margin` (kept to send
-/// the answer); zero once that has passed. `None` when the runtime gave no
-/// deadline (0), as some local emulators do.
+/// the answer); zero when less than the margin is left.
+///
+/// Call it when the invocation starts. `None` when the value cannot be a
+/// deadline given for this invocation because it has passed already: Lambda's
+/// is always ahead, but local emulators send 0, or a timeout instead of a time
+/// (`cargo lambda watch` sends `600000`, ten minutes).
 pub fn time_left(invocation_deadline_ms: u64, margin: Duration) -> Option<Duration> {
-    if invocation_deadline_ms == 0 {
-        return None;
-    }
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |now| u64::try_from(now.as_millis()).unwrap_or(u64::MAX));
-    let left = Duration::from_millis(invocation_deadline_ms.saturating_sub(now_ms));
-    Some(left.saturating_sub(margin))
+    let left = invocation_deadline_ms
+        .checked_sub(now_ms)
+        .filter(|left| *left > 0)?;
+    Some(Duration::from_millis(left).saturating_sub(margin))
 }
 
 #[cfg(test)]
@@ -37,8 +40,10 @@ mod tests {
             left <= Duration::from_millis(2_500) && left >= Duration::from_millis(2_300),
             "{left:?}"
         );
-        assert_eq!(time_left(now_ms() - 1_000, margin), Some(Duration::ZERO));
         assert_eq!(time_left(now_ms() + 100, margin), Some(Duration::ZERO));
+        // Not deadlines of this invocation: none, a passed time, a timeout.
         assert_eq!(time_left(0, margin), None);
+        assert_eq!(time_left(now_ms() - 1_000, margin), None);
+        assert_eq!(time_left(600_000, margin), None);
     }
 }

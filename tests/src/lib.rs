@@ -6,6 +6,9 @@
 
 pub mod proxy;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 /// Reads every message on a queue (up to 2,000) without deleting any; they
 /// stay hidden for 30 s, long enough for the test to look at them.
 pub async fn drain_view(
@@ -58,4 +61,34 @@ impl<Q: EventQueue + 'static> AnswerEvent for Arc<Ingest<Q>> {
 pub trait AnswerEvent {
     /// The answer to one raw event.
     fn answer_event(&self, event: serde_json::Value) -> impl std::future::Future<Output = Answer>;
+}
+
+/// The `switchboard` CLI, built by this test (in the test's own profile) the
+/// first time it is asked for, so plain `cargo test` works on a fresh checkout.
+pub fn cli_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            // target/<profile>/deps/<test>-… → target/<profile>
+            let exe = std::env::current_exe().unwrap();
+            let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+            let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            build.current_dir(switchboard_devkit::repo_root()).args([
+                "build",
+                "--quiet",
+                "-p",
+                "switchboard-cli",
+                "--bin",
+                "switchboard",
+            ]);
+            if dir.file_name().is_some_and(|name| name == "release") {
+                build.arg("--release");
+            }
+            let status = build.status().unwrap();
+            assert!(status.success(), "building the CLI failed");
+            let binary = dir.join("switchboard");
+            assert!(binary.exists(), "{} was not built", binary.display());
+            binary
+        })
+        .clone()
 }

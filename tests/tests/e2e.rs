@@ -5,49 +5,15 @@
 //! handled exactly once by the processor, with the queue empty afterwards.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use switchboard_devkit::{free_port, local_sqs_client as sqs_client, repo_root};
 
-fn bin_dir() -> PathBuf {
-    // target/<profile>/deps/e2e-… → target/<profile>
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
-}
-
-/// Builds the CLI (the same profile as this test), once per test process, so
-/// plain `cargo test` works on a fresh checkout.
-fn cli_binary() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = bin_dir();
-            let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            build.current_dir(repo_root()).args([
-                "build",
-                "--quiet",
-                "-p",
-                "switchboard-cli",
-                "--bin",
-                "switchboard",
-            ]);
-            if dir.file_name().is_some_and(|name| name == "release") {
-                build.arg("--release");
-            }
-            let status = build.status().unwrap();
-            assert!(status.success(), "building the CLI failed");
-            let binary = dir.join("switchboard");
-            assert!(binary.exists(), "{} was not built", binary.display());
-            binary
-        })
-        .clone()
-}
-
 fn cli() -> Command {
-    let binary = cli_binary();
+    let binary = switchboard_tests::cli_binary();
     let mut command = Command::new(binary);
     let path = format!(
         "{}:{}",

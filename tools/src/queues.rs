@@ -161,36 +161,83 @@ async fn receive_all(
 
 pub(crate) async fn redrive(dev_dir: &Path, args: QueueArgs) -> CliResult {
     let queues = Queues::resolve(dev_dir, &args).await?;
-    let dlq = queues.dlq_url.ok_or("no DLQ URL: pass --dlq-url")?;
-    let mut moved = 0;
-    loop {
-        let messages = receive_all(&queues.client, &dlq, 100, 30).await?;
-        if messages.is_empty() {
-            break;
+    let dlq = queues.dlq_url.clone().ok_or("no DLQ URL: pass --dlq-url")?;
+    // SQS's own move task moves every message exactly once, server side.
+    match start_move_task(&queues, &dlq).await {
+        Ok(handle) => {
+            println!("started SQS's message move task {handle}: the dead-letter queue's messages go back to the queue they came from");
+            return Ok(());
         }
-        for message in messages {
-            let mut send = queues
-                .client
-                .send_message()
-                .queue_url(&queues.queue_url)
-                .message_body(message.body().unwrap_or_default());
-            for (name, value) in message.message_attributes().into_iter().flatten() {
-                send = send.message_attributes(name, value.clone());
-            }
-            send.send().await?;
-            // Deleted only once the main queue holds it.
-            if let Some(handle) = message.receipt_handle() {
-                queues
-                    .client
-                    .delete_message()
-                    .queue_url(&dlq)
-                    .receipt_handle(handle)
-                    .send()
-                    .await?;
-            }
-            moved += 1;
-        }
+        Err(reason) => println!("SQS's message move task is not available here ({reason}); moving one message at a time"),
     }
-    println!("moved {moved} message(s) from the dead-letter queue back to the queue");
+    let moved = move_one_at_a_time(&queues, &dlq).await?;
+    println!(
+        "moved {} message(s) from the dead-letter queue back to the queue",
+        moved.len()
+    );
+    for id in &moved {
+        println!("  {id}");
+    }
     Ok(())
+}
+
+async fn start_move_task(queues: &Queues, dlq: &str) -> Result<String, String> {
+    let dlq_arn = switchboard_devkit::queues::queue_arn(&queues.client, dlq)
+        .await
+        .map_err(|e| e.to_string())?;
+    let output = queues
+        .client
+        .start_message_move_task()
+        .source_arn(dlq_arn)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+    Ok(output.task_handle().unwrap_or("(no handle)").to_owned())
+}
+
+/// Moves messages one by one: each is received alone, sent to the main queue,
+/// then deleted at once, far inside its 30 s of invisibility, so none can
+/// reappear in the dead-letter queue and be sent twice. Returns the ids moved
+/// (the dead-letter queue's message ids).
+async fn move_one_at_a_time(queues: &Queues, dlq: &str) -> CliResult<Vec<String>> {
+    let mut moved = Vec::new();
+    loop {
+        let received = queues
+            .client
+            .receive_message()
+            .queue_url(dlq)
+            .max_number_of_messages(1)
+            .visibility_timeout(30)
+            .message_attribute_names("All")
+            .send()
+            .await?;
+        let Some(message) = received.messages.unwrap_or_default().into_iter().next() else {
+            break;
+        };
+        let body = message
+            .body()
+            .ok_or("a dead-letter message without a body")?;
+        let mut send = queues
+            .client
+            .send_message()
+            .queue_url(&queues.queue_url)
+            .message_body(body);
+        for (name, value) in message.message_attributes().into_iter().flatten() {
+            send = send.message_attributes(name, value.clone());
+        }
+        send.send().await?;
+        // Deleted only once the main queue holds it.
+        let handle = message
+            .receipt_handle()
+            .ok_or("a dead-letter message without a receipt handle")?;
+        queues
+            .client
+            .delete_message()
+            .queue_url(dlq)
+            .receipt_handle(handle)
+            .send()
+            .await?;
+        moved.push(message.message_id().unwrap_or("?").to_owned());
+    }
+    Ok(moved)
 }
