@@ -11,9 +11,8 @@ mod proxy;
 mod report;
 mod runtime_api;
 
-use chrono::Utc;
 use serde_json::value::RawValue;
-use switchboard::envelope::Envelope;
+use switchboard::envelope::{Arrival, Envelope};
 use switchboard::{MessageAttribute, QueuedEvent, Sender};
 
 /// Any failure of the harness.
@@ -42,7 +41,7 @@ pub fn sample_event() -> Result<QueuedEvent, Error> {
         envelope: Envelope::new(
             Sender::Discord,
             "ENTITLEMENT_CREATE".into(),
-            Utc::now(),
+            Arrival::now(),
             payload,
         ),
         attributes: vec![

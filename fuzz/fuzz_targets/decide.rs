@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use libfuzzer_sys::fuzz_target;
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
+use switchboard::envelope::Arrival;
 use switchboard::{decide, Decision, Event, IngestConfig, IngestRequest, Rejection};
 
 const NOW: i64 = 1_700_000_000;
@@ -30,7 +31,7 @@ fn sign(timestamp: &str, body: &[u8]) -> String {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let now = Utc.timestamp_opt(NOW, 0).single().expect("time");
+    let now = Arrival { id: uuid::Uuid::nil(), at: Utc.timestamp_opt(NOW, 0).single().expect("time") };
     let config = config();
     let ts = NOW.to_string();
     match mode % 4 {

@@ -13,6 +13,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signature, SigningKey};
+use switchboard::envelope::Arrival;
 use switchboard::{
     decide, process_batch, Decision, Event, EventContext, Handler, HandlerError, IngestConfig,
     IngestRequest, Registry, Sender,
@@ -55,7 +56,10 @@ fn discord_ingest(c: &mut Criterion) {
         ("x-signature-ed25519", sig.as_bytes()),
         ("x-signature-timestamp", ts.as_bytes()),
     ];
-    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
+    let now = Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: Utc.timestamp_opt(NOW, 0).single().expect("a valid time"),
+    };
     let mut message = ts.as_bytes().to_vec();
     message.extend_from_slice(body.as_bytes());
     let signature = Signature::from_bytes(
@@ -93,7 +97,10 @@ fn pluralkit_ingest(c: &mut Criterion) {
     let mut value = fixture(Sender::Pluralkit, "CREATE_SWITCH");
     value["signing_token"] = TOKEN.into();
     let body = value.to_string();
-    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
+    let now = Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: Utc.timestamp_opt(NOW, 0).single().expect("a valid time"),
+    };
     let mut group = c.benchmark_group("b_pluralkit");
     group.bench_function("ingest_path", |b| {
         b.iter(|| {
@@ -122,7 +129,10 @@ impl Handler for Noop {
 fn processor(c: &mut Criterion) {
     let key = SigningKey::from_bytes(&[9; 32]);
     let config = config(&key);
-    let now = Utc.timestamp_opt(NOW, 0).single().expect("a valid time");
+    let now = Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: Utc.timestamp_opt(NOW, 0).single().expect("a valid time"),
+    };
     // Ten real envelopes, as ingest made them: five Discord, five PluralKit.
     let mut bodies = Vec::new();
     for (i, (sender, name)) in [

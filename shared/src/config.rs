@@ -318,7 +318,7 @@ mod tests {
         let envelope = crate::Envelope::new(
             crate::Sender::Discord,
             "ENTITLEMENT_CREATE".into(),
-            chrono::Utc::now(),
+            crate::envelope::Arrival::now(),
             serde_json::value::RawValue::from_string(body).unwrap(),
         );
         let message = envelope.to_json();

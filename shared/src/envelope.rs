@@ -9,11 +9,38 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::sender::Sender;
+use uuid::Uuid;
+
+use crate::sender::{Identity, Sender};
+
+/// When and as what ingest accepted a request: its time and the id minted for
+/// it, once, before the first `SendMessage` attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// A UUIDv7 (time-ordered), new for every request a sender makes.
+    pub id: Uuid,
+    /// When ingest accepted it.
+    pub at: DateTime<Utc>,
+}
+
+impl Arrival {
+    /// A request arriving now, with a fresh id.
+    pub fn now() -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            at: Utc::now(),
+        }
+    }
+}
 
 /// One queued event: the sender's payload with what ingest knew of it.
 #[derive(Serialize, Deserialize)]
 pub struct Envelope {
+    /// The UUIDv7 ingest minted for the request: the same across ingest's own
+    /// retries, new for every request. Absent on envelopes queued before ids
+    /// existed, which still decode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     /// Who sent it; `"discord"` or `"pluralkit"` on the wire.
     pub source: Sender,
     /// The sender's own type string, e.g. `ENTITLEMENT_CREATE` or `CREATE_SWITCH`.
@@ -21,26 +48,27 @@ pub struct Envelope {
     /// When ingest accepted the event, RFC 3339 in UTC.
     #[serde(with = "rfc3339")]
     pub received_at: DateTime<Utc>,
-    /// Hex SHA-256 of the source and the payload: the same for a redelivery of
-    /// the same event, since neither sender gives events an id.
+    /// What makes two deliveries the same event, per sender (see
+    /// [`dedupe_key`]): the idempotency store's key.
     pub dedupe_key: String,
     /// The sender's JSON, byte for byte (PluralKit's without `signing_token`).
     pub payload: Box<RawValue>,
 }
 
 impl Envelope {
-    /// An envelope for `payload`, with its content-derived dedupe key.
+    /// An envelope for `payload`, with the dedupe key its sender's rule gives.
     pub fn new(
         source: Sender,
         event_type: String,
-        received_at: DateTime<Utc>,
+        arrival: Arrival,
         payload: Box<RawValue>,
     ) -> Self {
-        let dedupe_key = dedupe_key(source, payload.get());
+        let dedupe_key = dedupe_key(source, Some(arrival.id), payload.get());
         Self {
+            id: Some(arrival.id),
             source,
             event_type,
-            received_at,
+            received_at: arrival.at,
             dedupe_key,
             payload,
         }
@@ -79,12 +107,25 @@ impl fmt::Debug for Envelope {
     }
 }
 
-/// Hex SHA-256 over `source`, a newline and the payload text.
-pub fn dedupe_key(source: Sender, payload: &str) -> String {
+/// The dedupe key: hex SHA-256 of what makes two deliveries the same event.
+///
+/// - [`Identity::Content`] (Discord): `source`, a newline and the payload
+///   text. Discord retries with the same body, so a retry has the same key.
+/// - [`Identity::Request`] (PluralKit): `source`, a newline, `id:` and the
+///   request's id. PluralKit never retries, and identical bodies are distinct
+///   events (a rename A→B→A), so only copies of one accepted request share it.
+///   Without an id (an envelope from before ids) it falls back to the content.
+pub fn dedupe_key(source: Sender, id: Option<Uuid>, payload: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(source.as_str().as_bytes());
     hasher.update(b"\n");
-    hasher.update(payload.as_bytes());
+    match (source.identity(), id) {
+        (Identity::Request, Some(id)) => {
+            hasher.update(b"id:");
+            hasher.update(id.hyphenated().to_string().as_bytes());
+        }
+        _ => hasher.update(payload.as_bytes()),
+    }
     hex::encode(hasher.finalize())
 }
 
@@ -122,7 +163,13 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456789Z")
             .unwrap()
             .with_timezone(&Utc);
-        Envelope::new(Sender::Pluralkit, "CREATE_SWITCH".into(), at, payload)
+        let id = Uuid::parse_str("01938a6e-7b2c-7cc0-8f0e-123456789abc").unwrap();
+        Envelope::new(
+            Sender::Pluralkit,
+            "CREATE_SWITCH".into(),
+            Arrival { id, at },
+            payload,
+        )
     }
 
     #[test]
@@ -135,6 +182,7 @@ mod tests {
         assert_eq!(back.event_type, original.event_type);
         assert_eq!(back.received_at, original.received_at);
         assert_eq!(back.dedupe_key, original.dedupe_key);
+        assert_eq!(back.id, original.id);
         assert_eq!(back.payload.get(), original.payload.get());
         assert!(
             json.contains("12345678901234567890123"),
@@ -145,6 +193,7 @@ mod tests {
     #[test]
     fn has_the_documented_shape() {
         let value: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(value["id"], "01938a6e-7b2c-7cc0-8f0e-123456789abc");
         assert_eq!(value["source"], "pluralkit");
         assert_eq!(value["event_type"], "CREATE_SWITCH");
         assert_eq!(value["received_at"], "2026-01-02T03:04:05.123456789Z");
@@ -153,28 +202,60 @@ mod tests {
     }
 
     #[test]
-    fn dedupe_key_is_stable_and_content_based() {
+    fn discord_keys_follow_the_content_and_pluralkit_keys_the_request() {
+        let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+        // Discord: a retry (another request, the same body) has the same key.
         assert_eq!(
-            dedupe_key(Sender::Discord, "{}"),
-            dedupe_key(Sender::Discord, "{}")
+            dedupe_key(Sender::Discord, Some(one), "{}"),
+            dedupe_key(Sender::Discord, Some(two), "{}")
         );
         assert_ne!(
-            dedupe_key(Sender::Discord, "{}"),
-            dedupe_key(Sender::Pluralkit, "{}")
+            dedupe_key(Sender::Discord, Some(one), "{}"),
+            dedupe_key(Sender::Discord, Some(one), "{ }")
+        );
+        // PluralKit: two requests with the same body are two events...
+        assert_ne!(
+            dedupe_key(Sender::Pluralkit, Some(one), "{}"),
+            dedupe_key(Sender::Pluralkit, Some(two), "{}")
+        );
+        // ...and copies of one request are one.
+        assert_eq!(
+            dedupe_key(Sender::Pluralkit, Some(one), "{}"),
+            dedupe_key(Sender::Pluralkit, Some(one), "{\"other\":1}")
+        );
+        // Without an id, the content, and never a Discord key.
+        assert_eq!(
+            dedupe_key(Sender::Pluralkit, None, "{}"),
+            dedupe_key(Sender::Pluralkit, None, "{}")
         );
         assert_ne!(
-            dedupe_key(Sender::Discord, "{}"),
-            dedupe_key(Sender::Discord, "{ }")
+            dedupe_key(Sender::Discord, None, "{}"),
+            dedupe_key(Sender::Pluralkit, None, "{}")
         );
+    }
+
+    #[test]
+    fn an_envelope_from_before_ids_still_decodes() {
+        let old = r#"{"source":"pluralkit","event_type":"CREATE_SWITCH","received_at":"2026-11-23T20:14:11.123456Z","dedupe_key":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","payload":{"type":"CREATE_SWITCH","id":"x"}}"#;
+        let envelope = Envelope::from_json(old).unwrap();
+        assert_eq!(envelope.id, None);
+        assert_eq!(
+            envelope.dedupe_key,
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
+        assert!(!envelope.to_json().contains("\"id\":null"));
     }
 
     #[test]
     fn characters_sqs_refuses_are_escaped_after_the_key_is_taken() {
         let raw = "{\"content\":\"a\u{FFFF}b\"}";
-        let at = Utc::now();
         let payload = RawValue::from_string(raw.to_owned()).unwrap();
-        let envelope = Envelope::new(Sender::Discord, "X".into(), at, payload);
-        assert_eq!(envelope.dedupe_key, dedupe_key(Sender::Discord, raw));
+        let arrival = Arrival::now();
+        let envelope = Envelope::new(Sender::Discord, "X".into(), arrival, payload);
+        assert_eq!(
+            envelope.dedupe_key,
+            dedupe_key(Sender::Discord, Some(arrival.id), raw)
+        );
         let json = envelope.to_json();
         assert!(
             json.contains("a\\uffffb") && !json.contains('\u{FFFF}'),

@@ -1,5 +1,6 @@
 //! The ingest decision: given one HTTP request, what to answer and what, if
-//! anything, to queue first. Pure: no I/O, and the clock is passed in.
+//! anything, to queue first. Pure: no I/O; the time and the id the request
+//! gets are passed in ([`Arrival`]).
 //!
 //! Only what every sender shares lives here: routing, the method check, the
 //! size check, and building the queued event. Each sender's own checks live in
@@ -7,11 +8,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
 use crate::config::IngestConfig;
-use crate::envelope::Envelope;
+use crate::envelope::{Arrival, Envelope};
 use crate::queue::message_text::sqs_accepts;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
@@ -97,7 +97,7 @@ pub(crate) enum Accepted {
 }
 
 /// Decides one request.
-pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, now: DateTime<Utc>) -> Decision {
+pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, arrival: Arrival) -> Decision {
     let Some(sender) = Sender::from_path(request.path) else {
         return Decision::Reject {
             sender: None,
@@ -121,12 +121,12 @@ pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, now: DateTime<
             .discord
             .as_ref()
             .ok_or(Rejection::SenderNotConfigured)
-            .and_then(|discord| discord::ingest::accept(discord, request, now)),
+            .and_then(|discord| discord::ingest::accept(discord, request, arrival)),
         Sender::Pluralkit => config
             .pluralkit
             .as_ref()
             .ok_or(Rejection::SenderNotConfigured)
-            .and_then(|pluralkit| pluralkit::ingest::accept(pluralkit, request, now)),
+            .and_then(|pluralkit| pluralkit::ingest::accept(pluralkit, request, arrival)),
     };
     match accepted {
         Ok(Accepted::Ping) => Decision::AcknowledgePing { sender },
@@ -139,19 +139,26 @@ pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, now: DateTime<
     }
 }
 
-/// Builds the envelope and its message attributes: `source`, `event_type`,
-/// and the sender's owner id (`application_id`, `system_id`) when it has one.
+/// Builds the envelope and its message attributes: `event_id`, `source`,
+/// `event_type`, and the sender's owner id (`application_id`, `system_id`)
+/// when it has one.
 pub(crate) fn queued_event(
     sender: Sender,
     event_type: String,
-    received_at: DateTime<Utc>,
+    arrival: Arrival,
     payload: Box<RawValue>,
     owner: Option<MessageAttribute>,
 ) -> QueuedEvent {
-    let mut attributes = vec![MessageAttribute {
-        name: "source",
-        value: sender.as_str().to_owned(),
-    }];
+    let mut attributes = vec![
+        MessageAttribute {
+            name: "event_id",
+            value: arrival.id.hyphenated().to_string(),
+        },
+        MessageAttribute {
+            name: "source",
+            value: sender.as_str().to_owned(),
+        },
+    ];
     // SQS refuses empty attribute values.
     if !event_type.is_empty() {
         attributes.push(MessageAttribute {
@@ -164,7 +171,7 @@ pub(crate) fn queued_event(
     // never fail the send, so it is left out.
     attributes.retain(|attribute| attribute.value.chars().all(sqs_accepts));
     QueuedEvent {
-        envelope: Envelope::new(sender, event_type, received_at, payload),
+        envelope: Envelope::new(sender, event_type, arrival, payload),
         attributes,
     }
 }

@@ -21,6 +21,17 @@ pub enum Sender {
     Pluralkit,
 }
 
+/// What makes two of a sender's events the same event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// The content: the sender retries with the same body, and each real event
+    /// differs (Discord's `event.timestamp`).
+    Content,
+    /// The accepted request: the sender never retries, and identical bodies
+    /// are distinct events.
+    Request,
+}
+
 impl Sender {
     /// Every sender, in a stable order.
     pub const ALL: [Sender; 2] = [Sender::Discord, Sender::Pluralkit];
@@ -51,6 +62,14 @@ impl Sender {
         match self {
             Sender::Discord => 204,
             Sender::Pluralkit => 200,
+        }
+    }
+
+    /// What makes two of this sender's deliveries the same event.
+    pub const fn identity(self) -> Identity {
+        match self {
+            Sender::Discord => Identity::Content,
+            Sender::Pluralkit => Identity::Request,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
+use switchboard::envelope::Arrival;
 use switchboard::timestamp::SentAt;
 use switchboard::{
     decide, discord, pluralkit, Decision, Envelope, IngestConfig, IngestRequest, Rejection, Sender,
@@ -13,6 +14,13 @@ const TOKEN: &str = "pk-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 
 fn now() -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000, 0).single().unwrap()
+}
+
+fn arrival() -> Arrival {
+    Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: now(),
+    }
 }
 
 fn key() -> SigningKey {
@@ -40,7 +48,7 @@ fn discord(config: &IngestConfig, body: &str) -> Decision {
         headers: &headers,
         body: body.as_bytes(),
     };
-    decide(config, &request, now())
+    decide(config, &request, arrival())
 }
 
 fn pluralkit(config: &IngestConfig, body: &str) -> Decision {
@@ -50,7 +58,7 @@ fn pluralkit(config: &IngestConfig, body: &str) -> Decision {
         headers: &[],
         body: body.as_bytes(),
     };
-    decide(config, &request, now())
+    decide(config, &request, arrival())
 }
 
 fn rejection(decision: &Decision) -> Option<Rejection> {
@@ -88,9 +96,12 @@ fn discord_event_is_enqueued_with_raw_payload_and_attributes() {
         .iter()
         .map(|a| (a.name, a.value.as_str()))
         .collect();
+    let id = event.envelope.id.expect("every new envelope has an id");
+    let id = id.hyphenated().to_string();
     assert_eq!(
         names,
         [
+            ("event_id", id.as_str()),
             ("source", "discord"),
             ("event_type", "ENTITLEMENT_CREATE"),
             ("application_id", "77")
@@ -131,7 +142,7 @@ fn discord_signed_garbage_is_400_and_unsigned_is_401() {
         headers: &[],
         body: EVENT.as_bytes(),
     };
-    let decision = decide(&config(), &request, now());
+    let decision = decide(&config(), &request, arrival());
     assert_eq!(rejection(&decision), Some(Rejection::MissingSignature));
     assert_eq!(Rejection::MissingSignature.status(), 401);
 }
@@ -151,7 +162,7 @@ fn stale_timestamp_is_refused() {
         body: EVENT.as_bytes(),
     };
     assert_eq!(
-        rejection(&decide(&config(), &request, now())),
+        rejection(&decide(&config(), &request, arrival())),
         Some(Rejection::StaleTimestamp)
     );
 }
@@ -169,7 +180,7 @@ fn routing_method_size_and_configuration() {
             headers: &[],
             body: b"{}",
         };
-        let decision = decide(&config(), &request, now());
+        let decision = decide(&config(), &request, arrival());
         assert_eq!(rejection(&decision), Some(expected));
         assert_eq!(expected.status(), status);
     }
@@ -181,7 +192,7 @@ fn routing_method_size_and_configuration() {
         body: &big,
     };
     assert_eq!(
-        rejection(&decide(&config(), &request, now())),
+        rejection(&decide(&config(), &request, arrival())),
         Some(Rejection::BodyTooLarge)
     );
 
@@ -273,6 +284,19 @@ fn pluralkit_bad_tokens_and_bodies() {
             "{body}"
         );
     }
+}
+
+#[test]
+fn identical_pluralkit_requests_are_distinct_events() {
+    // A member renamed A→B→A sends the first body twice: two events, two keys.
+    let body = format!(
+        r#"{{"type":"UPDATE_MEMBER","signing_token":"{TOKEN}","system_id":"s","id":"m","data":{{"name":"A"}}}}"#
+    );
+    let first = enqueued(pluralkit(&config(), &body));
+    let third = enqueued(pluralkit(&config(), &body));
+    assert_ne!(first.id, third.id);
+    assert_ne!(first.dedupe_key, third.dedupe_key);
+    assert_eq!(first.payload.get(), third.payload.get());
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
-use chrono::Utc;
 use serde_json::{json, value::RawValue};
+use switchboard::envelope::Arrival;
 use switchboard::{
     discord, pluralkit, process_batch, Envelope, Event, EventContext, Handler, HandlerError,
     Registry, RegistryError, Sender,
@@ -18,7 +18,7 @@ const ENTITLEMENT: &str = r#"{"version":1,"application_id":"77","type":1,"event"
 
 fn envelope(source: Sender, event_type: &str, payload: &str) -> String {
     let raw = RawValue::from_string(payload.to_owned()).unwrap();
-    Envelope::new(source, event_type.to_owned(), Utc::now(), raw).to_json()
+    Envelope::new(source, event_type.to_owned(), Arrival::now(), raw).to_json()
 }
 
 fn discord_envelope() -> String {

@@ -5,11 +5,19 @@
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
+use switchboard::envelope::Arrival;
 use switchboard::{decide, discord, pluralkit, Decision, Event, IngestConfig, IngestRequest};
 use switchboard_devkit::{sign_discord_request, TestConfig};
 
 const NOW: i64 = 1_700_000_000;
 const TOKEN: &str = "cHJvcGVydHktdG9rZW4tcHJvcGVydHktdG9rZW4tcHJvcGVydHktdG9rZW4tcHJvcGU";
+
+fn arrival() -> Arrival {
+    Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: Utc.timestamp_opt(NOW, 0).unwrap(),
+    }
+}
 
 fn config() -> IngestConfig {
     TestConfig::new()
@@ -74,7 +82,7 @@ proptest! {
     ) {
         let headers: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
         let request = IngestRequest { method: &method, path: &path, headers: &headers, body: &body };
-        let decision = decide(&config(), &request, Utc.timestamp_opt(NOW, 0).unwrap());
+        let decision = decide(&config(), &request, arrival());
         prop_assert!(matches!(decision, Decision::Reject { .. }), "accepted: {decision:?}");
     }
 
@@ -105,7 +113,7 @@ proptest! {
         let sig = sign_discord_request(&SigningKey::from_bytes(&[1; 32]), &ts, body.as_bytes());
         let headers = [("x-signature-ed25519", sig.as_bytes()), ("x-signature-timestamp", ts.as_bytes())];
         let request = IngestRequest { method: "POST", path: "/discord", headers: &headers, body: body.as_bytes() };
-        match decide(&config(), &request, Utc.timestamp_opt(NOW, 0).unwrap()) {
+        match decide(&config(), &request, arrival()) {
             Decision::Enqueue { event, .. } => {
                 let decoded = Event::from_envelope(&event.envelope);
                 prop_assert!(decoded.is_ok(), "queued but undecodable: {body}");
@@ -129,7 +137,7 @@ proptest! {
             r#"{{"type":"{event_type}","signing_token":"{TOKEN}","system_id":{system_id},"id":{id},"data":{data}}}"#
         );
         let request = IngestRequest { method: "POST", path: "/pluralkit", headers: &[], body: body.as_bytes() };
-        match decide(&config(), &request, Utc.timestamp_opt(NOW, 0).unwrap()) {
+        match decide(&config(), &request, arrival()) {
             Decision::Enqueue { event, .. } => {
                 prop_assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable: {body}");
             }

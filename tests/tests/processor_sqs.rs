@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::Utc;
 use serde_json::{json, value::RawValue};
+use switchboard::envelope::Arrival;
 use switchboard::{
     process_batch, Envelope, Event, EventContext, Handler, HandlerError, Registry, Sender,
 };
@@ -63,7 +63,7 @@ fn envelope_for(id: &str) -> String {
     Envelope::new(
         Sender::Pluralkit,
         "UPDATE_MEMBER".into(),
-        Utc::now(),
+        Arrival::now(),
         payload,
     )
     .to_json()

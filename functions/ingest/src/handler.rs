@@ -11,7 +11,9 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Service};
 use serde::Serialize;
 use switchboard::deadline::time_left;
+use switchboard::envelope::Arrival;
 use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection};
+use uuid::Uuid;
 
 /// Time kept back from the invocation's deadline to send the answer.
 pub(crate) const ANSWER_MARGIN: Duration = Duration::from_millis(200);
@@ -85,7 +87,11 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             headers: &headers,
             body: request.body().as_ref(),
         };
-        let decision = decide(&self.config, &ingest_request, (self.clock)());
+        let arrival = Arrival {
+            id: Uuid::now_v7(),
+            at: (self.clock)(),
+        };
+        let decision = decide(&self.config, &ingest_request, arrival);
         let route = decision.sender().map_or("none", |sender| sender.as_str());
 
         let (response, outcome, event_type) = match decision {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
+use crate::envelope::Arrival;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -48,14 +48,14 @@ struct EventHead<'a> {
 pub(crate) fn accept(
     config: &DiscordConfig,
     request: &IngestRequest<'_>,
-    now: DateTime<Utc>,
+    arrival: Arrival,
 ) -> Result<Accepted, Rejection> {
     verify_discord_request(
         &config.public_keys,
         config.replay_window,
         request.headers.iter().copied(),
         request.body,
-        now.timestamp(),
+        arrival.at.timestamp(),
     )?;
     check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
     let head: Head<'_> =
@@ -79,7 +79,7 @@ pub(crate) fn accept(
     let payload =
         RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
     Ok(Accepted::Event {
-        event: queued_event(Sender::Discord, event_type, now, payload, owner),
+        event: queued_event(Sender::Discord, event_type, arrival, payload, owner),
         deadline: config.enqueue_deadline,
     })
 }

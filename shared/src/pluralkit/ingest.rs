@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use crate::envelope::Arrival;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -46,7 +46,7 @@ impl<'de> Deserialize<'de> for UniqueFields {
 pub(crate) fn accept(
     config: &PluralKitConfig,
     request: &IngestRequest<'_>,
-    now: DateTime<Utc>,
+    arrival: Arrival,
 ) -> Result<Accepted, Rejection> {
     check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
     // Top-level keys with their values kept as raw text, so removing the token
@@ -83,7 +83,7 @@ pub(crate) fn accept(
         });
     let payload = serde_json::value::to_raw_value(&fields).map_err(|_| Rejection::InvalidJson)?;
     Ok(Accepted::Event {
-        event: queued_event(Sender::Pluralkit, event_type, now, payload, owner),
+        event: queued_event(Sender::Pluralkit, event_type, arrival, payload, owner),
         deadline: config.enqueue_deadline,
     })
 }
