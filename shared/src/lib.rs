@@ -28,8 +28,8 @@ pub use envelope::Envelope;
 pub use ingest::{decide, Decision, IngestRequest};
 pub use log_event::LogEvent;
 pub use processor::{
-    process_batch, Event, EventContext, EventKind, Handler, HandlerError, Registry,
-    RegistryBuilder, RegistryError,
+    process_batch, Event, EventContext, EventKind, Handler, HandlerError, Idempotency,
+    IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError,
 };
 pub use queue::{EventQueue, MessageAttribute, QueueError, QueuedEvent};
 pub use rejection::Rejection;

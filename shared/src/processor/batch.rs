@@ -3,10 +3,14 @@
 use std::panic::AssertUnwindSafe;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::Utc;
 use futures::{FutureExt, StreamExt};
 
 use super::event::{Event, EventContext};
 use super::handler::HandlerError;
+use super::idempotency::{
+    Claim, Idempotency, StoreError, IN_PROGRESS_MARGIN, IN_PROGRESS_WITHOUT_DEADLINE,
+};
 use super::registry::Registry;
 use crate::envelope::Envelope;
 
@@ -73,10 +77,60 @@ pub enum RecordFailure {
     /// The record's handlers were still running at the record deadline.
     #[error("handlers did not finish before the invocation's deadline")]
     TimedOut,
+    /// Another invocation is handling the same event right now; SQS retries
+    /// this record later, when it is a duplicate or the claim has expired.
+    #[error("the same event is being handled elsewhere")]
+    InProgressElsewhere,
+    /// The idempotency store could not answer, so the handlers did not run.
+    #[error("{0}")]
+    Store(StoreError),
+}
+
+/// The processor's whole configuration, built once at cold start: the
+/// registry, the concurrency per batch, and the idempotency store, if any.
+#[derive(Debug)]
+pub struct Processor {
+    registry: Registry,
+    concurrency: usize,
+    idempotency: Option<Idempotency>,
+}
+
+impl Processor {
+    /// Runs `registry` with at most `concurrency` records in flight, unguarded.
+    pub fn new(registry: Registry, concurrency: usize) -> Self {
+        Self {
+            registry,
+            concurrency,
+            idempotency: None,
+        }
+    }
+
+    /// Guards every record with `idempotency`: handlers run once per dedupe key.
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = Some(idempotency);
+        self
+    }
+
+    /// Processes one batch (see [`process_batch`]).
+    pub async fn process(
+        &self,
+        event: SqsEvent,
+        deadline: Option<tokio::time::Instant>,
+    ) -> SqsBatchResponse {
+        run_batch(
+            &self.registry,
+            self.idempotency.as_ref(),
+            event,
+            self.concurrency,
+            deadline,
+        )
+        .await
+    }
 }
 
 /// Processes a batch with at most `concurrency` records in flight and returns
-/// the ids of the records that failed, for `ReportBatchItemFailures`.
+/// the ids of the records that failed, for `ReportBatchItemFailures`. No
+/// idempotency store: see [`Processor`] for one.
 ///
 /// With a `deadline`, a record whose handlers are still running then fails
 /// alone ([`RecordFailure::TimedOut`]) and the others are reported as they
@@ -89,11 +143,21 @@ pub async fn process_batch(
     concurrency: usize,
     deadline: Option<tokio::time::Instant>,
 ) -> SqsBatchResponse {
+    run_batch(registry, None, event, concurrency, deadline).await
+}
+
+async fn run_batch(
+    registry: &Registry,
+    idempotency: Option<&Idempotency>,
+    event: SqsEvent,
+    concurrency: usize,
+    deadline: Option<tokio::time::Instant>,
+) -> SqsBatchResponse {
     let outcomes: Vec<(Option<String>, Result<(), RecordFailure>)> =
         futures::stream::iter(event.records)
             .map(|record| async move {
                 let message_id = record.message_id.clone();
-                let work = process_record(registry, record);
+                let work = process_record(registry, idempotency, record, deadline);
                 let outcome = match deadline {
                     Some(deadline) => tokio::time::timeout_at(deadline, work)
                         .await
@@ -118,7 +182,12 @@ pub async fn process_batch(
     response
 }
 
-async fn process_record(registry: &Registry, record: SqsMessage) -> Result<(), RecordFailure> {
+async fn process_record(
+    registry: &Registry,
+    idempotency: Option<&Idempotency>,
+    record: SqsMessage,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<(), RecordFailure> {
     let body = record.body.as_deref().ok_or(RecordFailure::NoBody)?;
     let envelope = Envelope::from_json(body).map_err(|e| RecordFailure::NotAnEnvelope(e.into()))?;
     let event = Event::from_envelope(&envelope).map_err(|e| RecordFailure::BadPayload(e.into()))?;
@@ -133,6 +202,8 @@ async fn process_record(registry: &Registry, record: SqsMessage) -> Result<(), R
         event_type: envelope.event_type,
         received_at: envelope.received_at,
         dedupe_key: envelope.dedupe_key,
+        event_id: envelope.id,
+        guarded: idempotency.is_some(),
     };
     if event.is_misfit() {
         // Visible, but not a failure: the fallback gets it with its raw data.
@@ -142,9 +213,58 @@ async fn process_record(registry: &Registry, record: SqsMessage) -> Result<(), R
             "data did not fit its type's model; handed to the fallback as unknown"
         );
     }
-    for handler in registry.handlers_for(&event) {
+    let Some(idempotency) = idempotency else {
+        return run_handlers(registry, &event, &context).await;
+    };
+    let key = context.dedupe_key.as_str();
+    let now = Utc::now();
+    let in_progress_for = deadline
+        .map(|deadline| deadline.saturating_duration_since(tokio::time::Instant::now()))
+        .map_or(IN_PROGRESS_WITHOUT_DEADLINE, |left| {
+            left + IN_PROGRESS_MARGIN
+        });
+    let claim = idempotency
+        .store
+        .claim(key, now, now + in_progress_for)
+        .await
+        .map_err(RecordFailure::Store)?;
+    match claim {
+        Claim::Completed => {
+            tracing::info!(
+                message_id = context.message_id.as_str(),
+                event_type = context.event_type.as_str(),
+                dedupe_key = key,
+                "duplicate"
+            );
+            Ok(())
+        }
+        Claim::InProgressElsewhere => Err(RecordFailure::InProgressElsewhere),
+        Claim::Proceed => match run_handlers(registry, &event, &context).await {
+            Ok(()) => idempotency
+                .store
+                .complete(key, Utc::now() + idempotency.ttl)
+                .await
+                .map_err(RecordFailure::Store),
+            Err(failure) => {
+                // The retry must run the handlers again; if the release fails,
+                // the claim expires on its own.
+                if let Err(error) = idempotency.store.release(key).await {
+                    tracing::warn!(message_id = context.message_id.as_str(), %error, "claim not released");
+                }
+                Err(failure)
+            }
+        },
+    }
+}
+
+async fn run_handlers(
+    registry: &Registry,
+    event: &Event,
+    context: &EventContext,
+) -> Result<(), RecordFailure> {
+    for handler in registry.handlers_for(event) {
         // A panicking handler fails its own record, not the whole batch.
-        AssertUnwindSafe(handler.handle(&event, &context))
+        AssertUnwindSafe(handler.handle(event, context))
             .catch_unwind()
             .await
             .map_err(|_| RecordFailure::Panicked)?

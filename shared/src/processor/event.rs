@@ -124,4 +124,9 @@ pub struct EventContext {
     pub received_at: DateTime<Utc>,
     /// The envelope's `dedupe_key`.
     pub dedupe_key: String,
+    /// The envelope's `id`; `None` on envelopes queued before ids existed.
+    pub event_id: Option<uuid::Uuid>,
+    /// True when the idempotency store guards this record: the handlers run
+    /// once per `dedupe_key`, and a handler need not deduplicate itself.
+    pub guarded: bool,
 }

@@ -4,9 +4,11 @@
 mod batch;
 mod event;
 mod handler;
+pub mod idempotency;
 mod registry;
 
-pub use batch::{process_batch, DecodeError, RecordFailure};
+pub use batch::{process_batch, DecodeError, Processor, RecordFailure};
 pub use event::{Event, EventContext, EventKind};
 pub use handler::{Handler, HandlerError};
+pub use idempotency::{Claim, Idempotency, IdempotencyStore, StoreError};
 pub use registry::{Registry, RegistryBuilder, RegistryError};

@@ -30,6 +30,21 @@ pub enum RegistryError {
     NoFallback,
 }
 
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut routes: Vec<(&str, usize)> = self
+            .routes
+            .iter()
+            .map(|(kind, handlers)| (kind.as_str(), handlers.len()))
+            .collect();
+        routes.sort_unstable();
+        f.debug_struct("Registry")
+            .field("routes", &routes)
+            .field("fallbacks", &self.fallback.len())
+            .finish()
+    }
+}
+
 impl Registry {
     /// Starts a registry, e.g.
     /// `Registry::new().on(discord::EventType::EntitlementCreate, h).fallback(LogEvent).build()`.
