@@ -11,12 +11,14 @@ pub mod ports;
 pub mod queues;
 pub mod requests;
 pub mod signing;
+pub mod tables;
 
 pub use config::TestConfig;
 pub use fixtures::{fixture, repo_root};
-pub use local::{local_sqs_client, local_sqs_settings, LOCAL_REGION};
+pub use local::{local_dynamodb_client, local_sqs_client, local_sqs_settings, LOCAL_REGION};
 pub use moto::MotoServer;
 pub use ports::{free_port, wait_for_port};
 pub use queues::{create_queues, receive_up_to, Queues};
 pub use requests::{Answer, HttpRequest, RequestShape};
 pub use signing::{discord_signature_headers, sign_discord_request};
+pub use tables::create_idempotency_table;

@@ -21,6 +21,17 @@ pub fn local_sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(config)
 }
 
+/// A DynamoDB client for a local server.
+pub fn local_dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new(LOCAL_REGION))
+        .credentials_provider(local_credentials())
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
 /// What ingest's own SQS client needs to reach a local server.
 pub fn local_sqs_settings(endpoint: &str) -> SqsSettings {
     SqsSettings {

@@ -24,6 +24,12 @@ pub const DISCORD_ENQUEUE_DEADLINE_MS: &str = "DISCORD_ENQUEUE_DEADLINE_MS";
 pub const PLURALKIT_ENQUEUE_DEADLINE_MS: &str = "PLURALKIT_ENQUEUE_DEADLINE_MS";
 /// How many records of a batch the processor handles at once.
 pub const PROCESSOR_CONCURRENCY: &str = "PROCESSOR_CONCURRENCY";
+/// The DynamoDB table of the idempotency store; unset turns the store off.
+pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+/// How long a completed event is remembered, in seconds.
+pub const IDEMPOTENCY_TTL_SECS: &str = "IDEMPOTENCY_TTL_SECS";
+/// A DynamoDB endpoint other than AWS's, such as a local server.
+pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 /// The AWS region (set by Lambda).
 pub const AWS_REGION: &str = "AWS_REGION";
 /// The region, as most AWS tools name it.
@@ -146,20 +152,61 @@ impl IngestConfig {
     }
 }
 
-/// The processor's concurrency per batch, from `PROCESSOR_CONCURRENCY`.
-pub fn processor_concurrency_from_env() -> Result<usize, ConfigError> {
-    let get = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
-    match parse_number(&get, PROCESSOR_CONCURRENCY)? {
-        None => Ok(DEFAULT_PROCESSOR_CONCURRENCY),
-        Some(0) => Err(ConfigError::Invalid {
-            variable: PROCESSOR_CONCURRENCY,
-            reason: "must be at least 1".into(),
-        }),
-        Some(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+/// The processor function's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorConfig {
+    /// Records of a batch handled at once.
+    pub concurrency: usize,
+    /// The idempotency store; `None` when `IDEMPOTENCY_TABLE` is unset.
+    pub idempotency: Option<IdempotencyConfig>,
+}
+
+/// Where and how long the processor remembers handled events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyConfig {
+    /// The DynamoDB table.
+    pub table: String,
+    /// How long a completed event is remembered.
+    pub ttl: Duration,
+}
+
+impl ProcessorConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Parses from any name → value lookup; an empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let concurrency = match parse_number(&get, PROCESSOR_CONCURRENCY)? {
+            None => DEFAULT_PROCESSOR_CONCURRENCY,
+            Some(0) => {
+                return Err(ConfigError::Invalid {
+                    variable: PROCESSOR_CONCURRENCY,
+                    reason: "must be at least 1".into(),
+                })
+            }
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        let ttl = match parse_number(&get, IDEMPOTENCY_TTL_SECS)? {
+            None => crate::processor::idempotency::DEFAULT_TTL,
+            Some(0) => {
+                return Err(ConfigError::Invalid {
+                    variable: IDEMPOTENCY_TTL_SECS,
+                    reason: "must be at least 1 second".into(),
+                })
+            }
+            Some(secs) => Duration::from_secs(secs),
+        };
+        let idempotency = get(IDEMPOTENCY_TABLE).map(|table| IdempotencyConfig {
+            table: table.trim().to_owned(),
+            ttl,
+        });
+        Ok(Self {
+            concurrency,
+            idempotency,
+        })
     }
 }
 
@@ -342,6 +389,39 @@ mod tests {
         let warnings = off.warnings();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(DISCORD_TIMESTAMP_TOLERANCE_SECS));
+    }
+
+    #[test]
+    fn the_processor_reads_its_store_and_names_bad_variables() {
+        let read = |vars: &[(&str, &str)]| {
+            let map: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            ProcessorConfig::from_lookup(|name| map.get(name).cloned())
+        };
+        let off = read(&[]).unwrap();
+        assert_eq!((off.concurrency, off.idempotency), (8, None));
+        let on = read(&[(IDEMPOTENCY_TABLE, "events-seen")]).unwrap();
+        assert_eq!(
+            on.idempotency,
+            Some(IdempotencyConfig {
+                table: "events-seen".into(),
+                ttl: Duration::from_secs(7 * 24 * 3600)
+            })
+        );
+        let short = read(&[(IDEMPOTENCY_TABLE, "t"), (IDEMPOTENCY_TTL_SECS, "60")]).unwrap();
+        assert_eq!(short.idempotency.unwrap().ttl, Duration::from_secs(60));
+        for (variable, value) in [
+            (IDEMPOTENCY_TTL_SECS, "0"),
+            (IDEMPOTENCY_TTL_SECS, "a week"),
+            (PROCESSOR_CONCURRENCY, "0"),
+        ] {
+            let message = read(&[(IDEMPOTENCY_TABLE, "t"), (variable, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains(variable), "{message}");
+        }
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub mod processor;
 pub mod queue;
 pub mod rejection;
 pub mod sender;
+pub mod store;
 pub mod timestamp;
 
-pub use config::{ConfigError, IngestConfig};
+pub use config::{ConfigError, IngestConfig, ProcessorConfig};
 pub use envelope::Envelope;
 pub use ingest::{decide, Decision, IngestRequest};
 pub use log_event::LogEvent;

@@ -135,12 +135,15 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
                 ),
             };
             format!(
-                "{:<9} {:<28} {}  receives={receives}  {summary}  {} bytes  dedupe={}",
+                "{:<9} {:<28} {}  id={}  receives={receives}  {summary}  {} bytes  dedupe_key={}",
                 envelope.source,
                 envelope.event_type,
                 envelope.received_at.to_rfc3339(),
+                envelope
+                    .id
+                    .map_or_else(|| "-".to_owned(), |id| id.hyphenated().to_string()),
                 envelope.payload.get().len(),
-                &envelope.dedupe_key[..12.min(envelope.dedupe_key.len())],
+                envelope.dedupe_key,
             )
         }
         Err(_) => format!(

@@ -9,10 +9,14 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use switchboard::config::{
-    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SQS, AWS_REGION, AWS_SECRET_ACCESS_KEY,
-    DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
+    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS,
+    AWS_REGION, AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, IDEMPOTENCY_TABLE,
+    PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
 };
-use switchboard_devkit::{create_queues, local_sqs_client, wait_for_port, LOCAL_REGION};
+use switchboard_devkit::{
+    create_idempotency_table, create_queues, local_dynamodb_client, local_sqs_client,
+    wait_for_port, LOCAL_REGION,
+};
 
 use crate::dev_keys::{write_private, DevKeys};
 use crate::poller::run_poller;
@@ -155,6 +159,8 @@ async fn start_and_serve(
     )
     .await?;
     let (queue_url, dlq_url) = (queues.queue_url, queues.dlq_url);
+    let table = format!("{}-seen", args.queue_name);
+    create_idempotency_table(&local_dynamodb_client(&sqs_endpoint), &table).await?;
 
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
@@ -163,6 +169,8 @@ async fn start_and_serve(
         (DISCORD_PUBLIC_KEY, &keys.public_key_hex()),
         (PLURALKIT_SIGNING_TOKEN, &keys.pluralkit_token),
         (AWS_ENDPOINT_URL_SQS, &sqs_endpoint),
+        (AWS_ENDPOINT_URL_DYNAMODB, &sqs_endpoint),
+        (IDEMPOTENCY_TABLE, &table),
         (AWS_REGION, LOCAL_REGION),
         (AWS_DEFAULT_REGION, LOCAL_REGION),
         (AWS_ACCESS_KEY_ID, "testing"),
@@ -218,6 +226,7 @@ async fn start_and_serve(
     println!("  Dev public key:         {}", keys.public_key_hex());
     println!("  Queue:                  {queue_url}");
     println!("  Dead-letter queue:      {dlq_url}");
+    println!("  Idempotency table:      {table}");
     println!("Next, in another shell:  make send EVENT=ENTITLEMENT_CREATE   (then: make peek)");
     println!("Ctrl-C stops the stack.");
     println!();

@@ -1,6 +1,7 @@
-//! The processor Lambda adapter: hand each SQS batch to
-//! [`switchboard::process_batch`] with the registry from [`handlers`], under a
-//! per-record deadline taken from the invocation's own.
+//! The processor Lambda adapter: hand each SQS batch to a
+//! [`switchboard::Processor`] built at cold start (the registry from
+//! [`handlers`], the idempotency store when configured), under a per-record
+//! deadline taken from the invocation's own.
 
 pub mod handlers;
 
@@ -8,8 +9,11 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use std::sync::Arc;
 use switchboard::deadline::time_left;
-use switchboard::{process_batch, Registry};
+
+use switchboard::store::dynamodb::DynamoDbStore;
+use switchboard::{Idempotency, Processor, ProcessorConfig, Registry};
 
 /// Time kept back from the invocation's deadline to send the batch response.
 pub const RESPONSE_MARGIN: Duration = Duration::from_millis(500);
@@ -23,14 +27,28 @@ pub fn record_deadline(invocation_deadline_ms: u64) -> Option<tokio::time::Insta
         .map(|left| tokio::time::Instant::now() + left)
 }
 
-/// Runs the function on the Lambda runtime with `registry`.
-pub async fn run(registry: Registry, concurrency: usize) -> Result<(), Error> {
-    let registry = &registry;
+/// The processor `config` describes, around `registry`: with the DynamoDB
+/// idempotency store when `IDEMPOTENCY_TABLE` names one, its client built
+/// here, once, from the environment Lambda provides.
+pub async fn build(config: &ProcessorConfig, registry: Registry) -> Processor {
+    let processor = Processor::new(registry, config.concurrency);
+    let Some(store) = &config.idempotency else {
+        return processor;
+    };
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let dynamodb = DynamoDbStore::new(DynamoDbStore::client(&sdk), store.table.clone());
+    processor.with_idempotency(Idempotency {
+        store: Arc::new(dynamodb),
+        ttl: store.ttl,
+    })
+}
+
+/// Runs the function on the Lambda runtime.
+pub async fn run(processor: Processor) -> Result<(), Error> {
+    let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = record_deadline(event.context.deadline);
-        Ok::<SqsBatchResponse, Error>(
-            process_batch(registry, event.payload, concurrency, deadline).await,
-        )
+        Ok::<SqsBatchResponse, Error>(processor.process(event.payload, deadline).await)
     }))
     .await
 }
