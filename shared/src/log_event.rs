@@ -25,6 +25,7 @@ impl Handler for LogEvent {
             owner_id = owner_id.unwrap_or(""),
             subject_id = subject_id.unwrap_or(""),
             known = !event.is_unknown(),
+            guarded = context.guarded,
             "event handled"
         );
         Ok(())
