@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The SAM template keeps its promises: least privilege, SSE, redrive,
-//! partial batch failures, a long enough visibility timeout, a DLQ alarm and a
-//! secret token parameter. (YAML tags such as `!GetAtt` are read as their
+//! partial batch failures, a long enough visibility timeout, a DLQ alarm, a
+//! secret token parameter, and the idempotency table (on demand, TTL,
+//! encrypted, the processor limited to item reads and writes on it). (YAML tags such as `!GetAtt` are read as their
 //! plain argument: `!GetAtt EventsQueue.Arn` is `"EventsQueue.Arn"`.)
 
 use yaml_rust2::{Yaml, YamlLoader};
@@ -109,7 +110,51 @@ fn violations(doc: &Yaml) -> Vec<String> {
         found.push("EventsDeadLetterQueue: retention is not 14 days".into());
     }
 
+    // The idempotency table, and the processor's only rights on it.
+    let table = &resource("IdempotencyTable")["Properties"];
+    if text(&table["BillingMode"]) != "PAY_PER_REQUEST" {
+        found.push("IdempotencyTable: not on-demand".into());
+    }
+    if text(&table["TimeToLiveSpecification"]["AttributeName"]) != "expiration"
+        || table["TimeToLiveSpecification"]["Enabled"].as_bool() != Some(true)
+    {
+        found.push("IdempotencyTable: no TTL on `expiration`".into());
+    }
+    if table["SSESpecification"]["SSEEnabled"].as_bool() != Some(true) {
+        found.push("IdempotencyTable: no encryption at rest".into());
+    }
+    if text(&table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+        != "IdempotencyPointInTimeRecovery"
+    {
+        found.push("IdempotencyTable: point-in-time recovery is not the parameter".into());
+    }
+    for policy in as_list(&resource("ProcessorRole")["Properties"]["Policies"]) {
+        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+            let targets: Vec<String> = as_list(&statement["Resource"])
+                .into_iter()
+                .map(text)
+                .collect();
+            for action in as_list(&statement["Action"]) {
+                let action = text(action);
+                let item_action = [
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                ]
+                .contains(&action.as_str());
+                if action.starts_with("dynamodb:")
+                    && !(item_action && targets == ["IdempotencyTable.Arn"])
+                {
+                    found.push(format!("ProcessorRole allows {action} on {targets:?}"));
+                }
+            }
+        }
+    }
     let processor = &resource("ProcessorFunction")["Properties"];
+    if processor["Environment"]["Variables"]["IDEMPOTENCY_TABLE"].is_badvalue() {
+        found.push("processor: IDEMPOTENCY_TABLE is not set".into());
+    }
     let sqs_event = &processor["Events"]["Queue"]["Properties"];
     if !as_list(&sqs_event["FunctionResponseTypes"])
         .iter()
@@ -195,6 +240,21 @@ fn the_checks_catch_broken_templates() {
         (
             "Action: sqs:SendMessage",
             "Action: [sqs:SendMessage, sqs:DeleteMessage]",
+        ),
+        ("BillingMode: PAY_PER_REQUEST", "BillingMode: PROVISIONED"),
+        ("        SSEEnabled: true\n", "        SSEEnabled: false\n"),
+        (
+            "        AttributeName: expiration\n        Enabled: true",
+            "        AttributeName: expiration\n        Enabled: false",
+        ),
+        (
+            "                  - dynamodb:DeleteItem\n",
+            "                  - dynamodb:DeleteItem\n                  - dynamodb:Scan\n",
+        ),
+        ("Resource: !GetAtt IdempotencyTable.Arn", "Resource: \"*\""),
+        (
+            "          IDEMPOTENCY_TABLE: !If [UseIdempotencyStore, !Ref IdempotencyTable, \"\"]\n",
+            "",
         ),
     ];
     for (from, to) in breakages {
