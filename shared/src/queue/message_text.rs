@@ -8,6 +8,20 @@ pub(crate) fn sqs_accepts(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// True when `text` holds a character SQS refuses. A byte scan, since this
+/// runs on every envelope: in UTF-8 the refused characters are the control
+/// bytes other than tab, newline and carriage return, and U+FFFE / U+FFFF
+/// (`EF BF BE` / `EF BF BF`); no surrogate can occur in a `str`.
+fn has_refused(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1F => true,
+        0xEF => bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
+}
+
 /// JSON text with every character SQS refuses written as a `\uXXXX` escape.
 ///
 /// In valid JSON such a character can only stand inside a string (control
@@ -16,7 +30,7 @@ pub(crate) fn sqs_accepts(c: char) -> bool {
 /// recovered by reading the escapes back. Text with nothing to escape is
 /// returned as is.
 pub(crate) fn escape_for_sqs(json: String) -> String {
-    if json.chars().all(sqs_accepts) {
+    if !has_refused(&json) {
         return json;
     }
     let mut escaped = String::with_capacity(json.len() + 12);
@@ -49,6 +63,35 @@ mod tests {
             serde_json::from_str(&escaped).unwrap(),
         );
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_the_character_rule() {
+        let samples = [
+            "plain",
+            "tab\tnew\nline\r",
+            "\u{0}",
+            "\u{1F}",
+            "\u{7F}",
+            "\u{D7FF}",
+            "\u{E000}",
+            "\u{FFFD}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{EFBF}",
+            "\u{FEFF}",
+            "\u{10000}",
+            "\u{10FFFF}",
+            "\u{F0000}\u{FFFF}",
+            "é\u{FFFE}x",
+        ];
+        for sample in samples {
+            assert_eq!(
+                has_refused(sample),
+                !sample.chars().all(sqs_accepts),
+                "{sample:?}"
+            );
+        }
     }
 
     #[test]
