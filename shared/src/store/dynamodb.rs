@@ -180,3 +180,44 @@ impl IdempotencyStore for DynamoDbStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(status: Option<&str>) -> Item {
+        let mut item = Item::new();
+        item.insert(KEY.into(), AttributeValue::S("k".into()));
+        if let Some(status) = status {
+            item.insert(STATUS.into(), AttributeValue::S(status.into()));
+        }
+        item
+    }
+
+    #[test]
+    fn an_existing_item_is_read_strictly() {
+        assert_eq!(
+            existing_claim(Some(&item(Some(COMPLETED)))),
+            Ok(Claim::Completed)
+        );
+        assert_eq!(
+            existing_claim(Some(&item(Some(IN_PROGRESS)))),
+            Ok(Claim::InProgressElsewhere)
+        );
+        assert_eq!(existing_claim(None), Ok(Claim::InProgressElsewhere));
+        assert!(matches!(
+            existing_claim(Some(&item(Some("DONE")))),
+            Err(StoreError::Malformed(_))
+        ));
+        assert!(matches!(
+            existing_claim(Some(&item(None))),
+            Err(StoreError::Malformed(_))
+        ));
+        let mut numeric = item(None);
+        numeric.insert(STATUS.into(), AttributeValue::N("1".into()));
+        assert!(matches!(
+            existing_claim(Some(&numeric)),
+            Err(StoreError::Malformed(_))
+        ));
+    }
+}
