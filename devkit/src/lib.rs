@@ -2,6 +2,7 @@
 //! tests and the benchmarks share it. Production crates may use it only as a
 //! dev-dependency.
 
+pub mod batches;
 pub mod config;
 pub mod event_source;
 pub mod fixtures;
@@ -13,6 +14,7 @@ pub mod requests;
 pub mod signing;
 pub mod tables;
 
+pub use batches::{failed_ids, sqs_event};
 pub use config::TestConfig;
 pub use fixtures::{fixture, repo_root};
 pub use local::{local_dynamodb_client, local_sqs_client, local_sqs_settings, LOCAL_REGION};

@@ -74,3 +74,21 @@ pub(crate) fn decode_data<T: serde::de::DeserializeOwned>(
         None => T::deserialize(&serde_json::Value::Object(Default::default())),
     }
 }
+
+/// An event decoded by `typed` when its type is `known` and its data fits,
+/// else by `unknown` with the raw data: the rule every sender's
+/// `Event::from_parts_or_unknown` follows.
+pub(crate) fn typed_or_unknown<E>(
+    known: bool,
+    event_type: &str,
+    data: Option<serde_json::Value>,
+    typed: impl FnOnce(&str, Option<&serde_json::Value>) -> serde_json::Result<E>,
+    unknown: impl FnOnce(String, Option<serde_json::Value>) -> E,
+) -> E {
+    if known {
+        if let Ok(event) = typed(event_type, data.as_ref()) {
+            return event;
+        }
+    }
+    unknown(event_type.to_owned(), data)
+}

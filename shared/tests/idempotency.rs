@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
 use serde_json::{json, value::RawValue};
 use switchboard::envelope::Arrival;
@@ -17,6 +16,7 @@ use switchboard::{
     Envelope, Event, EventContext, Handler, HandlerError, Idempotency, IdempotencyStore, Processor,
     Registry, Sender,
 };
+use switchboard_devkit::{failed_ids, sqs_event};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
@@ -127,14 +127,6 @@ fn envelope() -> String {
     .to_json()
 }
 
-fn batch(records: &[(&str, &str)]) -> SqsEvent {
-    let records: Vec<_> = records
-        .iter()
-        .map(|(id, body)| json!({"messageId": id, "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {}}))
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).unwrap()
-}
-
 fn guarded(handler: &Arc<Counter>, store: &Arc<MemoryStore>, concurrency: usize) -> Processor {
     let registry = Registry::new()
         .fallback(Arc::clone(handler))
@@ -145,16 +137,6 @@ fn guarded(handler: &Arc<Counter>, store: &Arc<MemoryStore>, concurrency: usize)
     ))
 }
 
-fn failed(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
-    let mut ids: Vec<String> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[tokio::test]
 async fn a_redelivered_event_runs_its_handlers_once() {
     let (handler, store) = (
@@ -163,8 +145,13 @@ async fn a_redelivered_event_runs_its_handlers_once() {
     );
     let processor = guarded(&handler, &store, 4);
     let body = envelope();
-    assert!(failed(&processor.process(batch(&[("a", &body)]), None).await).is_empty());
-    assert!(failed(&processor.process(batch(&[("a-again", &body)]), None).await).is_empty());
+    assert!(failed_ids(&processor.process(sqs_event(&[("a", &body)]), None).await).is_empty());
+    assert!(failed_ids(
+        &processor
+            .process(sqs_event(&[("a-again", &body)]), None)
+            .await
+    )
+    .is_empty());
     let runs = handler.runs.lock().unwrap().clone();
     assert_eq!(
         runs,
@@ -183,17 +170,19 @@ async fn the_same_key_twice_in_one_batch_runs_once_then_the_other_is_a_duplicate
     let processor = guarded(&handler, &store, 2);
     let body = envelope();
     let first = processor
-        .process(batch(&[("x", &body), ("y", &body)]), None)
+        .process(sqs_event(&[("x", &body), ("y", &body)]), None)
         .await;
     assert_eq!(
-        failed(&first).len(),
+        failed_ids(&first).len(),
         1,
         "one ran, the other found it in progress"
     );
     assert_eq!(handler.runs.lock().unwrap().len(), 1);
-    let retried = failed(&first)[0].clone();
-    let again = processor.process(batch(&[(&retried, &body)]), None).await;
-    assert!(failed(&again).is_empty(), "the retry is a duplicate");
+    let retried = failed_ids(&first)[0].clone();
+    let again = processor
+        .process(sqs_event(&[(&retried, &body)]), None)
+        .await;
+    assert!(failed_ids(&again).is_empty(), "the retry is a duplicate");
     assert_eq!(handler.runs.lock().unwrap().len(), 1);
 }
 
@@ -209,11 +198,11 @@ async fn a_failure_or_a_panic_releases_the_claim_so_the_retry_runs() {
         let processor = guarded(&handler, &store, 1);
         let body = envelope();
         assert_eq!(
-            failed(&processor.process(batch(&[("r", &body)]), None).await),
+            failed_ids(&processor.process(sqs_event(&[("r", &body)]), None).await),
             ["r"]
         );
-        assert!(failed(&processor.process(batch(&[("r", &body)]), None).await).is_empty());
-        assert!(failed(&processor.process(batch(&[("r", &body)]), None).await).is_empty());
+        assert!(failed_ids(&processor.process(sqs_event(&[("r", &body)]), None).await).is_empty());
+        assert!(failed_ids(&processor.process(sqs_event(&[("r", &body)]), None).await).is_empty());
         assert_eq!(
             handler.runs.lock().unwrap().len(),
             2,
@@ -236,12 +225,12 @@ async fn handlers_never_run_unguarded_when_the_store_is_down() {
     store.down.store(true, Ordering::SeqCst);
     let body = envelope();
     assert_eq!(
-        failed(&processor.process(batch(&[("d", &body)]), None).await),
+        failed_ids(&processor.process(sqs_event(&[("d", &body)]), None).await),
         ["d"]
     );
     assert!(handler.runs.lock().unwrap().is_empty());
     store.down.store(false, Ordering::SeqCst);
-    assert!(failed(&processor.process(batch(&[("d", &body)]), None).await).is_empty());
+    assert!(failed_ids(&processor.process(sqs_event(&[("d", &body)]), None).await).is_empty());
     assert_eq!(handler.runs.lock().unwrap().len(), 1);
 }
 
@@ -259,7 +248,7 @@ async fn an_expired_claim_is_taken_over() {
         key.clone(),
         Status::InProgress(Utc::now() - chrono::Duration::seconds(1)),
     );
-    assert!(failed(&processor.process(batch(&[("t", &body)]), None).await).is_empty());
+    assert!(failed_ids(&processor.process(sqs_event(&[("t", &body)]), None).await).is_empty());
     assert_eq!(handler.runs.lock().unwrap().len(), 1);
     // A live one is not.
     let (handler, store) = (
@@ -272,7 +261,7 @@ async fn an_expired_claim_is_taken_over() {
         Status::InProgress(Utc::now() + chrono::Duration::seconds(60)),
     );
     assert_eq!(
-        failed(&processor.process(batch(&[("t", &body)]), None).await),
+        failed_ids(&processor.process(sqs_event(&[("t", &body)]), None).await),
         ["t"]
     );
     assert!(handler.runs.lock().unwrap().is_empty());

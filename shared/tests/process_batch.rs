@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::{json, value::RawValue};
 use switchboard::envelope::Arrival;
 use switchboard::{
     discord, pluralkit, process_batch, Envelope, Event, EventContext, Handler, HandlerError,
     Registry, RegistryError, Sender,
 };
+use switchboard_devkit::{failed_ids, sqs_event};
 
 const ENTITLEMENT: &str = r#"{"version":1,"application_id":"77","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"ent-1","user_id":"u"}}}"#;
 
@@ -29,21 +29,6 @@ fn pluralkit_envelope(event_type: &str, id: &str) -> String {
     let payload = json!({"type": event_type, "system_id": "sys", "id": id, "data": {"name": "x"}})
         .to_string();
     envelope(Sender::Pluralkit, event_type, &payload)
-}
-
-fn sqs_event(records: &[(&str, &str)]) -> SqsEvent {
-    let records: Vec<_> = records
-        .iter()
-        .map(|(id, body)| {
-            json!({
-                "messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
-                "attributes": {"ApproximateReceiveCount": "2", "SentTimestamp": "1700000000000"},
-                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
 /// Records what it saw; fails for ids in `fail`, panics for ids in `panic`.
@@ -80,16 +65,6 @@ impl Handler for Recorder {
         }
         Ok(())
     }
-}
-
-fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
-    let mut ids: Vec<String> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[tokio::test]

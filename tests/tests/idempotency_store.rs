@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
@@ -22,8 +21,9 @@ use switchboard::{
 };
 use switchboard_devkit::event_source::LocalEventSource;
 use switchboard_devkit::{
-    create_idempotency_table, create_queues, discord_signature_headers, free_port,
-    local_dynamodb_client, local_sqs_client, local_sqs_settings, HttpRequest, MotoServer, Queues,
+    create_idempotency_table, create_queues, discord_signature_headers, failed_ids, free_port,
+    local_dynamodb_client, local_sqs_client, local_sqs_settings, sqs_event, HttpRequest,
+    MotoServer, Queues,
 };
 use switchboard_tests::proxy::TcpProxy;
 use switchboard_tests::DriveIngest;
@@ -165,16 +165,21 @@ fn discord_event(id: &str) -> String {
     .to_string()
 }
 
-fn record(id: &str, body: &str) -> serde_json::Value {
-    json!({"messageId": id, "receiptHandle": id, "body": body, "attributes": {}, "messageAttributes": {}})
+/// A queued Discord event, as ingest would have built it.
+fn discord_envelope(id: &str) -> String {
+    let payload = serde_json::value::RawValue::from_string(discord_event(id)).unwrap();
+    Envelope::new(
+        switchboard::Sender::Discord,
+        "ENTITLEMENT_CREATE".into(),
+        switchboard::envelope::Arrival::now(),
+        payload,
+    )
+    .to_json()
 }
 
-fn batch(records: Vec<serde_json::Value>) -> SqsEvent {
-    serde_json::from_value(json!({ "Records": records })).unwrap()
-}
-
-fn failed(response: &SqsBatchResponse) -> usize {
-    response.batch_item_failures.len()
+/// Hands `records` to the processor as one batch; the ids it failed.
+async fn run(processor: &Processor, records: &[(&str, &str)]) -> Vec<String> {
+    failed_ids(&processor.process(sqs_event(records), None).await)
 }
 
 fn key_of(body: &str) -> String {
@@ -233,36 +238,13 @@ async fn a_discord_retry_runs_the_handler_once_and_a_repeated_pluralkit_payload_
 async fn redelivery_failure_and_concurrency_run_each_event_once() {
     let harness = Harness::start("redelivery").await;
     let processor = harness.processor(&harness.server.endpoint());
-    let envelope = |id: &str| {
-        let payload = serde_json::value::RawValue::from_string(discord_event(id)).unwrap();
-        Envelope::new(
-            switchboard::Sender::Discord,
-            "ENTITLEMENT_CREATE".into(),
-            switchboard::envelope::Arrival::now(),
-            payload,
-        )
-        .to_json()
-    };
+    let envelope = discord_envelope;
 
     // 3. One message delivered twice: after a success, and after a success
     // whose delete was lost (the same message comes back).
     let once = envelope("once");
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("m1", &once)]), None)
-                .await
-        ),
-        0
-    );
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("m1", &once)]), None)
-                .await
-        ),
-        0
-    );
+    assert_eq!(run(&processor, &[("m1", &once)]).await.len(), 0);
+    assert_eq!(run(&processor, &[("m1", &once)]).await.len(), 0);
     assert_eq!(harness.handler.runs_of(&key_of(&once)), 1);
 
     // 4. A handler fails once, then succeeds on the redelivery.
@@ -273,27 +255,13 @@ async fn redelivery_failure_and_concurrency_run_each_event_once() {
         .lock()
         .unwrap()
         .push(key_of(&flaky));
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("m2", &flaky)]), None)
-                .await
-        ),
-        1
-    );
+    assert_eq!(run(&processor, &[("m2", &flaky)]).await.len(), 1);
     assert_eq!(
         harness.status(&key_of(&flaky)).await,
         None,
         "the claim was released"
     );
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("m2", &flaky)]), None)
-                .await
-        ),
-        0
-    );
+    assert_eq!(run(&processor, &[("m2", &flaky)]).await.len(), 0);
     assert_eq!(harness.handler.runs_of(&key_of(&flaky)), 2);
     assert_eq!(
         harness.status(&key_of(&flaky)).await.as_deref(),
@@ -302,36 +270,25 @@ async fn redelivery_failure_and_concurrency_run_each_event_once() {
 
     // 5. The same key twice in one batch, and in two concurrent batches.
     let twice = envelope("twice");
-    let response = processor
-        .process(batch(vec![record("a", &twice), record("b", &twice)]), None)
-        .await;
+    let failures = run(&processor, &[("a", &twice), ("b", &twice)]).await;
     assert_eq!(
-        failed(&response),
+        failures.len(),
         1,
         "one runs, the other finds it in progress"
     );
     assert_eq!(harness.handler.runs_of(&key_of(&twice)), 1);
-    let retry = response.batch_item_failures[0].item_identifier.clone();
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record(&retry, &twice)]), None)
-                .await
-        ),
-        0
-    );
+    let retry = failures[0].clone();
+    assert_eq!(run(&processor, &[(&retry, &twice)]).await.len(), 0);
     assert_eq!(
         harness.handler.runs_of(&key_of(&twice)),
         1,
         "the retry is a duplicate"
     );
     let concurrent = envelope("concurrent");
-    let (one, two) = tokio::join!(
-        processor.process(batch(vec![record("c1", &concurrent)]), None),
-        processor.process(batch(vec![record("c2", &concurrent)]), None),
-    );
+    let (first, second) = ([("c1", concurrent.as_str())], [("c2", concurrent.as_str())]);
+    let (one, two) = tokio::join!(run(&processor, &first), run(&processor, &second));
     assert_eq!(harness.handler.runs_of(&key_of(&concurrent)), 1);
-    assert_eq!(failed(&one) + failed(&two), 1);
+    assert_eq!(one.len() + two.len(), 1);
 
     // 7. A claim left by a crashed invocation is taken over once it expires.
     let crashed = envelope("crashed");
@@ -353,26 +310,12 @@ async fn redelivery_failure_and_concurrency_run_each_event_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("x", &crashed)]), None)
-                .await
-        ),
-        0
-    );
+    assert_eq!(run(&processor, &[("x", &crashed)]).await.len(), 0);
     assert_eq!(harness.handler.runs_of(&key_of(&crashed)), 1);
 
     // 8. An envelope from before ids: no `id`, the content key; it is processed.
     let old = r#"{"source":"pluralkit","event_type":"DELETE_ALL_SWITCHES","received_at":"2026-11-23T20:14:11Z","dedupe_key":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","payload":{"type":"DELETE_ALL_SWITCHES","system_id":"s","id":null,"data":null}}"#;
-    assert_eq!(
-        failed(
-            &processor
-                .process(batch(vec![record("old", old)]), None)
-                .await
-        ),
-        0
-    );
+    assert!(run(&processor, &[("old", old)]).await.is_empty());
     assert_eq!(harness.handler.runs_of(&key_of(old)), 1);
 }
 
@@ -383,17 +326,7 @@ async fn the_store_down_mid_stream_loses_nothing_and_handles_each_event_once() {
     let processor = harness.processor(&proxy.endpoint());
     const EVENTS: usize = 30;
     let bodies: Vec<String> = (0..EVENTS)
-        .map(|n| {
-            let payload =
-                serde_json::value::RawValue::from_string(discord_event(&format!("e{n}"))).unwrap();
-            Envelope::new(
-                switchboard::Sender::Discord,
-                "ENTITLEMENT_CREATE".into(),
-                switchboard::envelope::Arrival::now(),
-                payload,
-            )
-            .to_json()
-        })
+        .map(|n| discord_envelope(&format!("e{n}")))
         .collect();
     for body in &bodies[..EVENTS / 2] {
         harness

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::event_type::decode_data;
+use crate::event_type::{decode_data, typed_or_unknown};
 
 use super::patch::{self, Patch};
 
@@ -159,16 +159,14 @@ impl Event {
     /// fit its type's model is kept raw in [`Event::Unknown`], so an event
     /// ingest accepted always reaches a handler (the fallback, for these).
     pub fn from_parts_or_unknown(event_type: &str, data: Option<Value>) -> Self {
-        if EventType::from(event_type).is_unknown() {
-            return Event::Unknown {
-                event_type: event_type.to_owned(),
-                data,
-            };
-        }
-        Self::from_parts(event_type, data.as_ref()).unwrap_or_else(|_| Event::Unknown {
-            event_type: event_type.to_owned(),
+        let known = !EventType::from(event_type).is_unknown();
+        typed_or_unknown(
+            known,
+            event_type,
             data,
-        })
+            Self::from_parts,
+            |event_type, data| Event::Unknown { event_type, data },
+        )
     }
 
     /// The event's type.
