@@ -46,9 +46,10 @@ unit: lint-rust
 	cargo test --workspace --lib --bins
 	cargo test -p switchboard --tests
 
-# Everything; CI runs this.
+# Everything; CI runs this. The fuzz targets are only built, so they cannot rot.
 test: lint
 	cargo test --workspace
+	cd fuzz && cargo check --bins
 
 run: tools
 	cargo build --workspace --bins

@@ -70,6 +70,17 @@ fn discord_ingest(c: &mut Criterion) {
     );
     let verifying_key = key.verifying_key();
 
+    // The path measured must be the one that enqueues, not a rejection.
+    let check = IngestRequest {
+        method: "POST",
+        path: "/discord",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    assert!(
+        matches!(decide(&config, &check, now), Decision::Enqueue { .. }),
+        "the Discord bench input is not accepted"
+    );
     let mut group = c.benchmark_group("a_discord");
     group.bench_function("bare_verify_strict", |b| {
         b.iter(|| {
@@ -101,6 +112,16 @@ fn pluralkit_ingest(c: &mut Criterion) {
         id: uuid::Uuid::now_v7(),
         at: Utc.timestamp_opt(NOW, 0).single().expect("a valid time"),
     };
+    let check = IngestRequest {
+        method: "POST",
+        path: "/pluralkit",
+        headers: &[],
+        body: body.as_bytes(),
+    };
+    assert!(
+        matches!(decide(&config, &check, now), Decision::Enqueue { .. }),
+        "the PluralKit bench input is not accepted"
+    );
     let mut group = c.benchmark_group("b_pluralkit");
     group.bench_function("ingest_path", |b| {
         b.iter(|| {

@@ -235,6 +235,27 @@ mod tests {
     }
 
     #[test]
+    fn dedupe_keys_have_known_answers() {
+        // Computed outside Rust: sha256 of the documented input, in hex.
+        let id = Uuid::parse_str("01938a6e-7b2c-7cc0-8f0e-123456789abc").unwrap();
+        assert_eq!(
+            dedupe_key(Sender::Discord, Some(id), r#"{"a":1}"#),
+            "d882ae5923ab56029913e40ceceff2354b1ddcf6e8d4f6f02532abb1675dcad7",
+            "sha256(\"discord\\n\" + payload)"
+        );
+        assert_eq!(
+            dedupe_key(Sender::Pluralkit, Some(id), r#"{"a":1}"#),
+            "386a9a6a09307443d920299a299193d51e799e483fec2c36ba8b525f3c117ff2",
+            "sha256(\"pluralkit\\nid:\" + id)"
+        );
+        assert_eq!(
+            dedupe_key(Sender::Pluralkit, None, r#"{"a":1}"#),
+            "8e3f504978ba49e0b4a31f935ff30ce533d8b803744b69d225bdf816ab73a7a5",
+            "without an id: sha256(\"pluralkit\\n\" + payload)"
+        );
+    }
+
+    #[test]
     fn an_envelope_from_before_ids_still_decodes() {
         let old = r#"{"source":"pluralkit","event_type":"CREATE_SWITCH","received_at":"2026-11-23T20:14:11.123456Z","dedupe_key":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","payload":{"type":"CREATE_SWITCH","id":"x"}}"#;
         let envelope = Envelope::from_json(old).unwrap();

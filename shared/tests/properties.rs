@@ -146,6 +146,25 @@ proptest! {
         }
     }
 
+    /// The envelope round-trips: every field, and the payload's text, come
+    /// back exactly, whatever the payload holds.
+    #[test]
+    fn the_envelope_round_trips(data in json_text(), event_type in "[A-Z_]{0,30}", pluralkit in any::<bool>()) {
+        let payload = format!(r#"{{"type":"{event_type}","data":{data}}}"#);
+        let raw = serde_json::value::RawValue::from_string(payload).unwrap();
+        let sender = if pluralkit { switchboard::Sender::Pluralkit } else { switchboard::Sender::Discord };
+        let original = switchboard::Envelope::new(sender, event_type.clone(), arrival(), raw);
+        let text = original.to_json();
+        let back = switchboard::Envelope::from_json(&text).unwrap();
+        prop_assert_eq!(back.to_json(), text);
+        prop_assert_eq!(back.id, original.id);
+        prop_assert_eq!(back.source, original.source);
+        prop_assert_eq!(back.event_type, original.event_type);
+        prop_assert_eq!(back.received_at, original.received_at);
+        prop_assert_eq!(back.dedupe_key, original.dedupe_key);
+        prop_assert_eq!(back.payload.get(), original.payload.get());
+    }
+
     /// Model parsing never panics on any JSON or any text.
     #[test]
     fn model_parsing_never_panics(data in json_text(), text in ".{0,200}", event_type in "[A-Z_]{0,30}") {

@@ -121,7 +121,15 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 match self.queue.enqueue(&event, deadline).await {
                     Ok(()) => (acknowledge(sender.success_status()), "queued", event_type),
                     Err(error) => {
-                        tracing::error!(route, error = %error, "queue did not take the event");
+                        // The fields an alert filters on: a 503 to PluralKit is a lost event.
+                        tracing::error!(
+                            route,
+                            outcome = "queue_unavailable",
+                            status = 503,
+                            event_type = event_type.as_deref().unwrap_or(""),
+                            error = %error,
+                            "queue did not take the event"
+                        );
                         (empty(503), "queue_unavailable", event_type)
                     }
                 }

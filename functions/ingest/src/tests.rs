@@ -546,3 +546,54 @@ async fn the_enqueue_deadline_never_outlasts_the_invocation() {
     // 30 s left: the configured deadline stands.
     assert_eq!(deadlines[1], Duration::from_secs(8));
 }
+
+/// Collects what the functions' own subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_lost_pluralkit_event_is_one_error_line_an_alert_can_filter_on() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let settings = switchboard::logging::LogSettings {
+        directives: "info".into(),
+        json: true,
+    };
+    let _guard =
+        tracing::subscriber::set_default(switchboard::logging::subscriber(&settings, move || {
+            writer.clone()
+        }));
+    let event = format!(
+        r#"{{"type":"CREATE_SWITCH","signing_token":"{TOKEN}","system_id":"s","id":"w","data":{{}}}}"#
+    );
+    let answer = send(
+        &ingest(true),
+        Shape::HttpApiV2,
+        &HttpRequest::post("/pluralkit", event.as_str()),
+    )
+    .await;
+    assert_eq!(answer.status, 503);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let errors: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["level"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    let fields = &errors[0]["fields"];
+    assert_eq!(fields["outcome"], "queue_unavailable", "{text}");
+    assert_eq!(fields["route"], "pluralkit");
+    assert_eq!(fields["status"], 503);
+    assert_eq!(fields["event_type"], "CREATE_SWITCH");
+    assert!(!text.contains(TOKEN), "no token in any line");
+}

@@ -215,3 +215,51 @@ where
         _ => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(vars: &[(&str, &str)]) -> Result<SqsSettings, ConfigError> {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        SqsSettings::from_lookup(|name| map.get(name).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn every_missing_setting_is_named_and_the_endpoint_is_optional() {
+        let full = [
+            (AWS_REGION, "eu-west-1"),
+            (AWS_ACCESS_KEY_ID, "AKID"),
+            (AWS_SECRET_ACCESS_KEY, "secret-value"),
+        ];
+        let settings = read(&full).unwrap();
+        assert_eq!(
+            (settings.region.as_str(), settings.endpoint_url.as_deref()),
+            ("eu-west-1", None)
+        );
+        assert!(
+            !format!("{settings:?}").contains("secret-value"),
+            "credentials are redacted"
+        );
+        for missing in [AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY] {
+            let vars: Vec<_> = full
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let message = read(&vars).unwrap_err().to_string();
+            assert!(message.contains(missing), "{message}");
+        }
+        let mut with_default_region = full.to_vec();
+        with_default_region[0] = (AWS_DEFAULT_REGION, "us-west-2");
+        assert_eq!(read(&with_default_region).unwrap().region, "us-west-2");
+        let mut local = full.to_vec();
+        local.push((AWS_ENDPOINT_URL, "http://all"));
+        local.push((AWS_ENDPOINT_URL_SQS, "http://sqs"));
+        assert_eq!(
+            read(&local).unwrap().endpoint_url.as_deref(),
+            Some("http://sqs")
+        );
+    }
+}
