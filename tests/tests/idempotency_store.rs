@@ -34,11 +34,14 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[61; 32])
 }
 
-/// Counts the runs per dedupe key; fails the first run of the keys in `fail_once`.
+/// Counts the runs per dedupe key; fails the first run of the keys in
+/// `fail_once`; takes 300 ms over the keys in `slow`, so a twin's claim
+/// surely lands while it runs.
 #[derive(Default)]
 struct Counting {
     runs: Mutex<Vec<String>>,
     fail_once: Mutex<Vec<String>>,
+    slow: Mutex<Vec<String>>,
 }
 
 #[async_trait]
@@ -46,6 +49,10 @@ impl Handler for Counting {
     async fn handle(&self, _event: &Event, context: &EventContext) -> Result<(), HandlerError> {
         assert!(context.guarded, "the store guards every record");
         self.runs.lock().unwrap().push(context.dedupe_key.clone());
+        let slow = self.slow.lock().unwrap().contains(&context.dedupe_key);
+        if slow {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
         let mut fail_once = self.fail_once.lock().unwrap();
         if let Some(at) = fail_once.iter().position(|k| *k == context.dedupe_key) {
             fail_once.remove(at);
@@ -270,6 +277,7 @@ async fn redelivery_failure_and_concurrency_run_each_event_once() {
 
     // 5. The same key twice in one batch, and in two concurrent batches.
     let twice = envelope("twice");
+    harness.handler.slow.lock().unwrap().push(key_of(&twice));
     let failures = run(&processor, &[("a", &twice), ("b", &twice)]).await;
     assert_eq!(
         failures.len(),
@@ -285,6 +293,12 @@ async fn redelivery_failure_and_concurrency_run_each_event_once() {
         "the retry is a duplicate"
     );
     let concurrent = envelope("concurrent");
+    harness
+        .handler
+        .slow
+        .lock()
+        .unwrap()
+        .push(key_of(&concurrent));
     let (first, second) = ([("c1", concurrent.as_str())], [("c2", concurrent.as_str())]);
     let (one, two) = tokio::join!(run(&processor, &first), run(&processor, &second));
     assert_eq!(harness.handler.runs_of(&key_of(&concurrent)), 1);
