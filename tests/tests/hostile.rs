@@ -720,6 +720,50 @@ fn review_cases(signed_request: &Signed) -> Vec<Case> {
     cases
 }
 
+/// Every class with the status its cases get and how many there are, as
+/// RELIABILITY.md's table lists them.
+const PINNED_TABLE: &[(&str, u16, usize)] = &[
+    ("5 MB of base64, one bad character", 413, 1),
+    ("ALB shape", 204, 2),
+    ("ALB shape", 401, 2),
+    ("PluralKit key sent twice", 400, 3),
+    ("base64 url-safe, unpadded or with a newline", 400, 3),
+    ("body bit flip", 401, 40),
+    ("body of exactly MAX_BODY_BYTES", 200, 1),
+    ("body one byte over MAX_BODY_BYTES", 413, 1),
+    ("deeply nested json", 400, 3),
+    ("duplicate header in another case", 401, 2),
+    ("duplicated header", 401, 4),
+    ("empty body", 400, 2),
+    ("empty body", 401, 1),
+    ("huge number", 400, 4),
+    ("invalid base64", 400, 6),
+    ("invalid utf-8", 400, 2),
+    ("malformed hex", 401, 11),
+    ("method", 405, 3),
+    ("missing header", 401, 3),
+    ("not json", 400, 4),
+    ("oversized body", 413, 2),
+    ("signature bit flip", 401, 64),
+    ("signature for another body", 401, 5),
+    ("signature with a trailing tab", 401, 1),
+    ("signed by the second of two keys", 204, 1),
+    ("timestamp bit flip", 401, 20),
+    ("timestamp leading zero, 19 or 20 digits", 401, 3),
+    ("timestamp not a number", 401, 8),
+    ("timestamp outside window", 401, 5),
+    ("token absent", 401, 2),
+    ("token in wrong field", 401, 8),
+    ("token null or not a string", 401, 10),
+    ("token of another length", 401, 10),
+    ("token off by one", 401, 10),
+    ("token with JSON escapes", 200, 2),
+    ("token with JSON escapes", 401, 1),
+    ("wrong key", 401, 5),
+    ("wrong method", 405, 8),
+    ("wrong path", 404, 6),
+];
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let server = MotoServer::start();
@@ -743,7 +787,11 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     ));
 
     let cases = corpus();
-    assert!(cases.len() >= 200, "only {} cases", cases.len());
+    assert_eq!(
+        cases.len(),
+        269,
+        "the corpus's size is pinned (RELIABILITY.md)"
+    );
     let mut table: BTreeMap<(&str, u16), usize> = BTreeMap::new();
     let mut wrong = Vec::new();
     for case in &cases {
@@ -765,6 +813,12 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
         println!("{class:<28} {count:>5} {status:>6}");
     }
     println!("{:<28} {:>5}", "total", cases.len());
+    // Pinned per class and status, so a class that shrinks or changes fails.
+    let pinned: BTreeMap<(&str, u16), usize> = PINNED_TABLE
+        .iter()
+        .map(|(c, s, n)| ((*c, *s), *n))
+        .collect();
+    assert_eq!(table, pinned, "the per-class table changed");
     assert!(
         wrong.is_empty(),
         "{} case(s) got the wrong status:\n{}",
