@@ -52,6 +52,11 @@ fn json_text() -> impl Strategy<Value = String> {
     })
 }
 
+/// A signed-ready Discord event body.
+fn discord_sample_body() -> String {
+    r#"{"version":1,"application_id":"77","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"id":"1"}}}"#.to_owned()
+}
+
 /// PluralKit's known types and one this version does not know.
 fn pluralkit_types() -> Vec<&'static str> {
     let mut types: Vec<&'static str> = pluralkit::EventType::ALL
@@ -84,6 +89,71 @@ proptest! {
         let request = IngestRequest { method: &method, path: &path, headers: &headers, body: &body };
         let decision = decide(&config(), &request, arrival());
         prop_assert!(matches!(decision, Decision::Reject { .. }), "accepted: {decision:?}");
+    }
+
+    /// A valid signed Discord request, mutated: any change to the body, the
+    /// timestamp or the signature (one byte set to another value, or bytes cut
+    /// or added) is never accepted, and changing the key fails too.
+    #[test]
+    fn mutated_discord_requests_are_never_accepted(
+        part in 0usize..3,
+        at in any::<prop::sample::Index>(),
+        value in any::<u8>(),
+        cut in any::<bool>(),
+        key_seed in 2u8..255,
+    ) {
+        let body = discord_sample_body();
+        let ts = NOW.to_string();
+        let sig = sign_discord_request(&SigningKey::from_bytes(&[1; 32]), &ts, body.as_bytes());
+        let (mut sig_b, mut ts_b, mut body_b) = (sig.into_bytes(), ts.into_bytes(), body.into_bytes());
+        let target = match part { 0 => &mut sig_b, 1 => &mut ts_b, _ => &mut body_b };
+        let i = at.index(target.len());
+        if cut {
+            target.truncate(i);
+        } else if target[i] != value {
+            target[i] = value;
+        } else {
+            target.insert(i, value);
+        }
+        let headers = [("x-signature-ed25519", sig_b.as_slice()), ("x-signature-timestamp", ts_b.as_slice())];
+        let request = IngestRequest { method: "POST", path: "/discord", headers: &headers, body: &body_b };
+        let decision = decide(&config(), &request, arrival());
+        prop_assert!(matches!(decision, Decision::Reject { .. }), "accepted a mutation: {decision:?}");
+
+        // The untouched request signed by another key.
+        let body = discord_sample_body();
+        let ts = NOW.to_string();
+        let other = sign_discord_request(&SigningKey::from_bytes(&[key_seed; 32]), &ts, body.as_bytes());
+        let headers = [("x-signature-ed25519", other.as_bytes()), ("x-signature-timestamp", ts.as_bytes())];
+        let request = IngestRequest { method: "POST", path: "/discord", headers: &headers, body: body.as_bytes() };
+        let decision = decide(&config(), &request, arrival());
+        prop_assert!(matches!(decision, Decision::Reject { .. }), "another key was accepted: {decision:?}");
+    }
+
+    /// A valid PluralKit body whose token is mutated (a character changed,
+    /// cut or added) is never accepted, however the rest looks.
+    #[test]
+    fn mutated_pluralkit_tokens_are_never_accepted(
+        at in any::<prop::sample::Index>(),
+        replacement in "[ -~]",
+        cut in any::<bool>(),
+        event_type in prop::sample::select(pluralkit_types()),
+    ) {
+        let mut token: Vec<char> = TOKEN.chars().collect();
+        let i = at.index(token.len());
+        let replacement = replacement.chars().next().unwrap();
+        if cut {
+            token.truncate(i);
+        } else if token[i] != replacement {
+            token[i] = replacement;
+        } else {
+            token.insert(i, replacement);
+        }
+        let token: String = token.into_iter().collect();
+        let body = serde_json::json!({"type": event_type, "signing_token": token, "system_id": "s", "id": "m", "data": {}}).to_string();
+        let request = IngestRequest { method: "POST", path: "/pluralkit", headers: &[], body: body.as_bytes() };
+        let decision = decide(&config(), &request, arrival());
+        prop_assert!(matches!(decision, Decision::Reject { .. }), "accepted a mutated token: {decision:?}");
     }
 
     /// Every signed Discord body that `decide` queues decodes in the processor
