@@ -128,6 +128,11 @@ fn violations(doc: &Yaml) -> Vec<String> {
     {
         found.push("IdempotencyTable: point-in-time recovery is not the parameter".into());
     }
+    // The processor's allowlist: consume its queue, read and write items in
+    // its table, write its logs. Nothing else.
+    if text(&resource("ProcessorFunction")["Properties"]["Role"]) != "ProcessorRole.Arn" {
+        found.push("ProcessorFunction does not use ProcessorRole".into());
+    }
     for policy in as_list(&resource("ProcessorRole")["Properties"]["Policies"]) {
         for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
             let targets: Vec<String> = as_list(&statement["Resource"])
@@ -136,16 +141,21 @@ fn violations(doc: &Yaml) -> Vec<String> {
                 .collect();
             for action in as_list(&statement["Action"]) {
                 let action = text(action);
-                let item_action = [
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem",
-                ]
-                .contains(&action.as_str());
-                if action.starts_with("dynamodb:")
-                    && !(item_action && targets == ["IdempotencyTable.Arn"])
-                {
+                let allowed = match action.as_str() {
+                    "sqs:ReceiveMessage"
+                    | "sqs:DeleteMessage"
+                    | "sqs:ChangeMessageVisibility"
+                    | "sqs:GetQueueAttributes" => targets == ["EventsQueue.Arn"],
+                    "dynamodb:GetItem"
+                    | "dynamodb:PutItem"
+                    | "dynamodb:UpdateItem"
+                    | "dynamodb:DeleteItem" => targets == ["IdempotencyTable.Arn"],
+                    "logs:CreateLogStream" | "logs:PutLogEvents" => {
+                        targets == ["ProcessorLogGroup.Arn"]
+                    }
+                    _ => false,
+                };
+                if !allowed {
                     found.push(format!("ProcessorRole allows {action} on {targets:?}"));
                 }
             }
@@ -222,50 +232,95 @@ fn the_template_keeps_its_promises() {
 #[test]
 fn the_checks_catch_broken_templates() {
     let original = template_text();
+    // Each breakage, and the words its violation must contain.
     let breakages = [
-        ("Action: sqs:SendMessage", "Action: sqs:*"),
+        (
+            "Action: sqs:SendMessage",
+            "Action: sqs:*",
+            "wildcard action sqs:*",
+        ),
         (
             "Resource: !GetAtt EventsQueue.Arn\n              - Sid: WriteItsOwnLogs",
             "Resource: \"*\"\n              - Sid: WriteItsOwnLogs",
+            "wildcard resource *",
         ),
         (
             "      SqsManagedSseEnabled: true\n      MessageRetentionPeriod: 1209600",
             "      MessageRetentionPeriod: 1209600",
+            "EventsDeadLetterQueue: no SSE",
         ),
-        ("maxReceiveCount: 5", "maxReceiveCount: 50"),
-        ("              - ReportBatchItemFailures\n", ""),
-        ("VisibilityTimeout: 180", "VisibilityTimeout: 60"),
-        ("Threshold: 0", "Threshold: 10"),
-        ("    NoEcho: true\n", ""),
+        (
+            "maxReceiveCount: 5",
+            "maxReceiveCount: 50",
+            "redrive is not to the DLQ after 5 receives",
+        ),
+        (
+            "              - ReportBatchItemFailures\n",
+            "",
+            "no ReportBatchItemFailures",
+        ),
+        (
+            "VisibilityTimeout: 180",
+            "VisibilityTimeout: 60",
+            "visibility timeout 60 < 6 x processor timeout 30",
+        ),
+        ("Threshold: 0", "Threshold: 10", "no alarm on DLQ depth > 0"),
+        (
+            "    NoEcho: true\n",
+            "",
+            "PluralKitSigningTokens is not NoEcho",
+        ),
         (
             "Action: sqs:SendMessage",
             "Action: [sqs:SendMessage, sqs:DeleteMessage]",
+            "IngestRole allows sqs:DeleteMessage",
         ),
-        ("BillingMode: PAY_PER_REQUEST", "BillingMode: PROVISIONED"),
-        ("        SSEEnabled: true\n", "        SSEEnabled: false\n"),
+        (
+            "BillingMode: PAY_PER_REQUEST",
+            "BillingMode: PROVISIONED",
+            "IdempotencyTable: not on-demand",
+        ),
+        (
+            "        SSEEnabled: true\n",
+            "        SSEEnabled: false\n",
+            "IdempotencyTable: no encryption at rest",
+        ),
         (
             "        AttributeName: expiration\n        Enabled: true",
             "        AttributeName: expiration\n        Enabled: false",
+            "IdempotencyTable: no TTL",
         ),
         (
             "                  - dynamodb:DeleteItem\n",
             "                  - dynamodb:DeleteItem\n                  - dynamodb:Scan\n",
+            "ProcessorRole allows dynamodb:Scan",
         ),
-        ("Resource: !GetAtt IdempotencyTable.Arn", "Resource: \"*\""),
+        (
+            "Resource: !GetAtt IdempotencyTable.Arn",
+            "Resource: !GetAtt EventsQueue.Arn",
+            "ProcessorRole allows dynamodb:GetItem on [\"EventsQueue.Arn\"]",
+        ),
+        (
+            "                  - sqs:GetQueueAttributes\n",
+            "                  - sqs:GetQueueAttributes\n                  - sqs:SendMessage\n",
+            "ProcessorRole allows sqs:SendMessage",
+        ),
         (
             "          IDEMPOTENCY_TABLE: !If [UseIdempotencyStore, !Ref IdempotencyTable, \"\"]\n",
             "",
+            "processor: IDEMPOTENCY_TABLE is not set",
         ),
     ];
-    for (from, to) in breakages {
+    for (from, to, expected) in breakages {
         assert!(
             original.contains(from),
             "the template no longer contains {from:?}"
         );
         let broken = original.replacen(from, to, 1);
+        let found = violations(&load(&broken));
         assert!(
-            !violations(&load(&broken)).is_empty(),
-            "not caught: {from:?} -> {to:?}"
+            found.iter().any(|message| message.contains(expected)),
+            "{from:?} -> {to:?} should be reported as {expected:?}, got {found:#?}"
         );
     }
 }
