@@ -227,6 +227,16 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         "the queue is empty"
     );
 
+    let errors = std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
+    let poll_errors: Vec<&str> = errors
+        .lines()
+        .filter(|line| line.starts_with("poll error"))
+        .collect();
+    assert!(
+        poll_errors.is_empty(),
+        "the poller reported errors: {poll_errors:#?}"
+    );
+
     let token = std::fs::read_to_string(dev_dir.join("pluralkit_signing_token")).unwrap();
     let log_text =
         stack.log_text() + &std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();

@@ -46,6 +46,7 @@ pub(crate) async fn run_poller(
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(300))
         .build();
+    let mut failures_in_a_row = 0;
     loop {
         let agent = agent.clone();
         let url = invoke_url.clone();
@@ -57,18 +58,34 @@ pub(crate) async fn run_poller(
             })
             .await;
         match outcome {
-            Ok(outcome) if outcome.received > 0 => println!(
-                "poll: {} received, {} done, {} failed (left to reappear)",
-                outcome.received, outcome.deleted, outcome.failed
-            ),
-            Ok(_) => {}
+            Ok(outcome) => {
+                failures_in_a_row = 0;
+                if outcome.received > 0 {
+                    println!(
+                        "poll: {} received, {} done, {} failed (left to reappear)",
+                        outcome.received, outcome.deleted, outcome.failed
+                    );
+                }
+            }
             Err(error) => {
-                eprintln!("poll: {error}");
+                failures_in_a_row += 1;
+                eprintln!("poll error ({failures_in_a_row} in a row): {error}");
+                if failures_in_a_row >= GIVE_UP_AFTER {
+                    return Err(format!(
+                        "giving up: {GIVE_UP_AFTER} polls in a row failed; the last: {error}"
+                    )
+                    .into());
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }
 }
+
+/// Consecutive failed polls (SQS unreachable, or the processor failing whole
+/// batches or not answering) after which the poller stops, instead of
+/// retrying a broken stack forever.
+const GIVE_UP_AFTER: u32 = 5;
 
 fn invoke_processor(
     agent: &ureq::Agent,
