@@ -11,21 +11,18 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Log targets whose TRACE events can hold a raw event, a request or
-/// response body, or a header value.
+/// Crates whose TRACE events can hold a raw event, a request or response
+/// body, or a header value. Every `aws_*` crate (the SDKs, smithy, sigv4,
+/// aws-config) counts too.
 const SECRET_BEARING_TARGETS: &[&str] = &[
     "lambda_runtime",
     "lambda_runtime_api_client",
     "lambda_http",
-    "aws_smithy_runtime",
-    "aws_smithy_runtime_api",
-    "aws_smithy_http_client",
-    "aws_sdk_sqs",
-    "aws_sigv4",
     "hyper",
     "hyper_util",
     "h2",
     "rustls",
+    "tower",
 ];
 
 /// How to log, from the environment Lambda sets.
@@ -52,13 +49,9 @@ impl LogSettings {
 }
 
 fn may_hold_secrets(metadata: &Metadata<'_>) -> bool {
+    let krate = metadata.target().split("::").next().unwrap_or_default();
     *metadata.level() == Level::TRACE
-        && SECRET_BEARING_TARGETS.iter().any(|target| {
-            metadata
-                .target()
-                .strip_prefix(target)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-        })
+        && (krate.starts_with("aws_") || SECRET_BEARING_TARGETS.contains(&krate))
 }
 
 /// The subscriber for `settings`, writing to `writer`.
@@ -118,6 +111,8 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             tracing::trace!(target: "lambda_runtime::layers::api_response", body = "SECRET-TOKEN", "raw JSON event received from Lambda");
             tracing::trace!(target: "aws_smithy_runtime::client", body = "SECRET-BODY", "request");
+            tracing::trace!(target: "aws_config::profile", value = "SECRET-CONFIG", "loaded");
+            tracing::trace!(target: "hyper_util::client", body = "SECRET-HYPER", "sent");
             tracing::trace!(target: "switchboard::ingest", "own trace line");
             tracing::debug!(target: "lambda_runtime::runtime", "runtime debug line");
         });
@@ -131,6 +126,7 @@ mod tests {
             "trace",
             "lambda_runtime=trace",
             "lambda_runtime::layers::api_response=trace,aws_smithy_runtime=trace",
+            "aws_config=trace,hyper_util=trace",
         ] {
             for json in [false, true] {
                 let text = logged_at(directives, json);

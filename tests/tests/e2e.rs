@@ -64,6 +64,53 @@ impl Drop for Stack {
     }
 }
 
+/// True when `text` holds a run of at least `length` lowercase hex digits.
+fn has_hex_run(text: &str, length: usize) -> bool {
+    let mut run = 0;
+    for byte in text.bytes() {
+        run = if byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte) {
+            run + 1
+        } else {
+            0
+        };
+        if run >= length {
+            return true;
+        }
+    }
+    false
+}
+
+/// Every message text (`content`) and name in the fixtures: body text that
+/// must never reach a log line.
+fn fixture_texts() -> Vec<String> {
+    fn walk(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, value) in fields {
+                    match (key.as_str(), value) {
+                        ("content" | "name" | "description", serde_json::Value::String(text))
+                            if text.len() >= 8 =>
+                        {
+                            found.push(text.clone())
+                        }
+                        _ => walk(value, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for sender in ["discord", "pluralkit"] {
+        for entry in std::fs::read_dir(repo_root().join("fixtures").join(sender)).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            walk(&serde_json::from_str(&text).unwrap(), &mut found);
+        }
+    }
+    found
+}
+
 /// `(event_type, dedupe_key)` of every `event handled` line.
 fn handled_events(log: &str) -> Vec<(String, String)> {
     fn field(line: &str, name: &str) -> Option<String> {
@@ -95,6 +142,8 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
             &invoke_port.to_string(),
         ])
         .args(["--queue-name", "e2e-events", "--visibility-timeout", "2"])
+        // The most verbose logs, which must still hold no secret and no body text.
+        .args(["--log-level", "trace"])
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).unwrap())
         .stderr(std::fs::File::create(dev_dir.join("stack.err")).unwrap())
@@ -243,6 +292,29 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
     assert!(
         !log_text.contains(token.trim()),
         "the PluralKit token never reaches a log line"
+    );
+    assert!(
+        !log_text.contains("not-the-token"),
+        "the bad token sent never reaches a log line"
+    );
+    assert!(
+        !has_hex_run(&log_text, 128),
+        "no 128-hex signature in any log line"
+    );
+    let texts = fixture_texts();
+    assert!(
+        texts.len() >= 5,
+        "the fixtures hold message texts: {texts:?}"
+    );
+    for text in &texts {
+        assert!(
+            !log_text.contains(text.as_str()),
+            "body text {text:?} reached a log line"
+        );
+    }
+    assert!(
+        log_text.contains("TRACE") || log_text.contains("\"level\":\"TRACE\""),
+        "the functions really logged at TRACE"
     );
 
     let status = stack.terminate();

@@ -38,6 +38,10 @@ pub(crate) struct StackArgs {
     visibility_timeout: u32,
     #[arg(long, default_value_t = 5)]
     max_receive_count: u32,
+    /// `RUST_LOG` for both functions (`trace` is safe: no setting lets the
+    /// runtime or the SDK print raw events or bodies).
+    #[arg(long, default_value = "info")]
+    log_level: String,
     /// moto's server binary.
     #[arg(long, env = "MOTO_SERVER", default_value = ".venv/bin/moto_server")]
     moto_server: PathBuf,
@@ -175,6 +179,7 @@ async fn start_and_serve(
         (AWS_DEFAULT_REGION, LOCAL_REGION),
         (AWS_ACCESS_KEY_ID, "testing"),
         (AWS_SECRET_ACCESS_KEY, "testing"),
+        ("RUST_LOG", args.log_level.as_str()),
     ];
     let env_text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     // It holds the dev token: owner-only from the start.
