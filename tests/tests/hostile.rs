@@ -764,6 +764,40 @@ const PINNED_TABLE: &[(&str, u16, usize)] = &[
     ("wrong path", 404, 6),
 ];
 
+#[test]
+fn the_reliability_table_is_the_pinned_table() {
+    let text =
+        std::fs::read_to_string(switchboard_devkit::repo_root().join("RELIABILITY.md")).unwrap();
+    let start = text
+        .find("<!-- hostile-table")
+        .expect("RELIABILITY.md has the table");
+    let end = text
+        .find("<!-- /hostile-table -->")
+        .expect("the table ends");
+    let mut documented = Vec::new();
+    for line in text[start..end].lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if let [class, status, count] = cells[..] {
+            if let (Ok(status), Ok(count)) = (status.parse::<u16>(), count.parse::<usize>()) {
+                documented.push((class.to_owned(), status, count));
+            }
+        }
+    }
+    let pinned: Vec<(String, u16, usize)> = PINNED_TABLE
+        .iter()
+        .map(|(class, status, count)| ((*class).to_owned(), *status, *count))
+        .collect();
+    assert_eq!(
+        documented, pinned,
+        "RELIABILITY.md's table differs from the test's"
+    );
+    let total: usize = PINNED_TABLE.iter().map(|(_, _, count)| count).sum();
+    assert!(
+        text[start..end].contains(&format!("**{total}**")),
+        "the documented total is {total}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let server = MotoServer::start();
