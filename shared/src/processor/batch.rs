@@ -205,6 +205,13 @@ async fn process_record(
         event_id: envelope.id,
         guarded: idempotency.is_some(),
     };
+    tracing::trace!(
+        message_id = context.message_id.as_str(),
+        event_type = context.event_type.as_str(),
+        dedupe_key = context.dedupe_key.as_str(),
+        receive_count = context.receive_count,
+        "record decoded"
+    );
     if event.is_misfit() {
         // Visible, but not a failure: the fallback gets it with its raw data.
         tracing::warn!(
