@@ -11,7 +11,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use lambda_http::{Context, LambdaEvent};
 use switchboard::{EventQueue, QueueError, QueuedEvent};
-use switchboard_devkit::{sign_discord_request, Answer, HttpRequest, RequestShape, TestConfig};
+use switchboard_devkit::{
+    sign_discord_request, Answer, CapturedLog, HttpRequest, RequestShape, TestConfig,
+};
 
 use crate::handler::screen_raw_event;
 use crate::Ingest;
@@ -547,32 +549,17 @@ async fn the_enqueue_deadline_never_outlasts_the_invocation() {
     assert_eq!(deadlines[1], Duration::from_secs(8));
 }
 
-/// Collects what the functions' own subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_lost_pluralkit_event_is_one_error_line_an_alert_can_filter_on() {
-    let captured = Captured::default();
-    let writer = captured.clone();
+    let captured = CapturedLog::default();
     let settings = switchboard::logging::LogSettings {
         directives: "info".into(),
         json: true,
     };
-    let _guard =
-        tracing::subscriber::set_default(switchboard::logging::subscriber(&settings, move || {
-            writer.clone()
-        }));
+    let _guard = tracing::subscriber::set_default(switchboard::logging::subscriber(
+        &settings,
+        captured.writer(),
+    ));
     let event = format!(
         r#"{{"type":"CREATE_SWITCH","signing_token":"{TOKEN}","system_id":"s","id":"w","data":{{}}}}"#
     );
@@ -583,7 +570,7 @@ async fn a_lost_pluralkit_event_is_one_error_line_an_alert_can_filter_on() {
     )
     .await;
     assert_eq!(answer.status, 503);
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let errors: Vec<serde_json::Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
