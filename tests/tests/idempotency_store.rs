@@ -129,6 +129,19 @@ impl Harness {
         ))
     }
 
+    /// Puts envelopes on the queue, as ingest would have.
+    async fn enqueue(&self, bodies: &[String]) {
+        for body in bodies {
+            self.sqs
+                .send_message()
+                .queue_url(&self.queues.queue_url)
+                .message_body(body)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
     /// Polls as Lambda's event source does until the queue stays empty.
     async fn drain(&self, processor: &Processor) -> (usize, usize) {
         let source = LocalEventSource::new(self.sqs.clone(), self.queues.queue_url.clone())
@@ -342,31 +355,13 @@ async fn the_store_down_mid_stream_loses_nothing_and_handles_each_event_once() {
     let bodies: Vec<String> = (0..EVENTS)
         .map(|n| discord_envelope(&format!("e{n}")))
         .collect();
-    for body in &bodies[..EVENTS / 2] {
-        harness
-            .sqs
-            .send_message()
-            .queue_url(&harness.queues.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-    }
+    harness.enqueue(&bodies[..EVENTS / 2]).await;
     let (first, first_failed) = harness.drain(&processor).await;
     assert_eq!((first, first_failed), (EVENTS / 2, 0));
 
     // 6. The store goes away: the records fail (their handlers never run).
     proxy.stop().await;
-    for body in &bodies[EVENTS / 2..] {
-        harness
-            .sqs
-            .send_message()
-            .queue_url(&harness.queues.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-    }
+    harness.enqueue(&bodies[EVENTS / 2..]).await;
     let source = LocalEventSource::new(harness.sqs.clone(), harness.queues.queue_url.clone())
         .await
         .unwrap();
