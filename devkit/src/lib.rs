@@ -4,6 +4,7 @@
 
 pub mod batches;
 pub mod config;
+pub mod destinations;
 pub mod event_source;
 pub mod fixtures;
 pub mod local;
@@ -17,6 +18,7 @@ pub mod tables;
 
 pub use batches::{failed_ids, sqs_event};
 pub use config::TestConfig;
+pub use destinations::{Behaviour, RecordingDestination};
 pub use fixtures::{fixture, repo_root};
 pub use local::{local_dynamodb_client, local_sqs_client, local_sqs_settings, LOCAL_REGION};
 pub use logs::CapturedLog;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::builtin::config::DestinationsConfig;
 use crate::discord::DiscordConfig;
 use crate::pluralkit::PluralKitConfig;
 
@@ -30,6 +31,20 @@ pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
 pub const IDEMPOTENCY_TTL_SECS: &str = "IDEMPOTENCY_TTL_SECS";
 /// A DynamoDB endpoint other than AWS's, such as a local server.
 pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+/// The EventBridge bus every event is put on; unset turns the destination off.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// Comma-separated event types the bus gets; unset means every type.
+pub const EVENT_BUS_TYPES: &str = "EVENT_BUS_TYPES";
+/// The URL each event is POSTed to, signed; unset turns forwarding off.
+pub const FORWARD_URL: &str = "FORWARD_URL";
+/// The Standard Webhooks signing secret (`whsec_…`) for forwarded events.
+pub const FORWARD_SECRET: &str = "FORWARD_SECRET";
+/// How long one forwarded POST may take, in milliseconds.
+pub const FORWARD_TIMEOUT_MS: &str = "FORWARD_TIMEOUT_MS";
+/// Comma-separated event types forwarded; unset means every type.
+pub const FORWARD_EVENT_TYPES: &str = "FORWARD_EVENT_TYPES";
+/// EventBridge's endpoint, for local development against moto.
+pub const AWS_ENDPOINT_URL_EVENTBRIDGE: &str = "AWS_ENDPOINT_URL_EVENTBRIDGE";
 /// The AWS region (set by Lambda).
 pub const AWS_REGION: &str = "AWS_REGION";
 /// The region, as most AWS tools name it.
@@ -153,12 +168,14 @@ impl IngestConfig {
 }
 
 /// The processor function's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ProcessorConfig {
     /// Records of a batch handled at once.
     pub concurrency: usize,
     /// The idempotency store; `None` when `IDEMPOTENCY_TABLE` is unset.
     pub idempotency: Option<IdempotencyConfig>,
+    /// The built-in destinations turned on.
+    pub destinations: DestinationsConfig,
 }
 
 /// Where and how long the processor remembers handled events.
@@ -206,7 +223,13 @@ impl ProcessorConfig {
         Ok(Self {
             concurrency,
             idempotency,
+            destinations: DestinationsConfig::from_lookup(&get)?,
         })
+    }
+
+    /// Settings that work but are probably mistakes, for a cold-start warning.
+    pub fn warnings(&self) -> Vec<String> {
+        self.destinations.warnings()
     }
 }
 

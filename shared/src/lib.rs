@@ -2,9 +2,10 @@
 //! event types and models, its part of the ingest decision, its
 //! configuration), what the senders share (routing, the envelope, the queue
 //! port), and the processor's dispatch. Nothing here needs AWS to run; the SQS
-//! adapter is behind the `sqs` feature.
+//! adapter is behind the `sqs` feature, and each AWS or HTTP adapter behind its own.
 #![warn(missing_docs)]
 
+pub mod builtin;
 pub mod config;
 pub mod deadline;
 pub mod discord;
@@ -14,7 +15,6 @@ pub mod headers;
 pub mod ingest;
 pub mod json_limits;
 mod lenient;
-pub mod log_event;
 pub mod logging;
 pub mod pluralkit;
 pub mod processor;
@@ -24,13 +24,13 @@ pub mod sender;
 pub mod store;
 pub mod timestamp;
 
+pub use builtin::LogEvent;
 pub use config::{ConfigError, IngestConfig, ProcessorConfig};
 pub use envelope::Envelope;
 pub use ingest::{decide, Decision, IngestRequest};
-pub use log_event::LogEvent;
 pub use processor::{
-    process_batch, Event, EventContext, EventKind, Handler, HandlerError, Idempotency,
-    IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError,
+    process_batch, Delivery, Destination, Event, EventContext, EventKind, Handler, HandlerError,
+    Idempotency, IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError,
 };
 pub use queue::{EventQueue, MessageAttribute, QueueError, QueuedEvent};
 pub use rejection::Rejection;

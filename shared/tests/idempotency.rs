@@ -10,13 +10,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, value::RawValue};
+use switchboard::builtin::TypeFilter;
 use switchboard::envelope::Arrival;
 use switchboard::processor::{Claim, StoreError};
 use switchboard::{
     Envelope, Event, EventContext, Handler, HandlerError, Idempotency, IdempotencyStore, Processor,
     Registry, Sender,
 };
-use switchboard_devkit::{failed_ids, sqs_event};
+use switchboard_devkit::{failed_ids, sqs_event, RecordingDestination};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
@@ -265,4 +266,49 @@ async fn an_expired_claim_is_taken_over() {
         ["t"]
     );
     assert!(handler.runs.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_destination_releases_the_claim_and_the_retry_reruns_everything() {
+    let (handler, store) = (
+        Arc::new(Counter::default()),
+        Arc::new(MemoryStore::default()),
+    );
+    let failing = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec!["first"]));
+    let other = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec![]));
+    let processor = guarded(&handler, &store, 4)
+        .with_destination(Arc::clone(&failing))
+        .with_destination(Arc::clone(&other));
+    let body = envelope();
+    let first = processor
+        .process(sqs_event(&[("first", &body)]), None)
+        .await;
+    assert_eq!(failed_ids(&first), ["first"]);
+    let retry = processor
+        .process(sqs_event(&[("retry", &body)]), None)
+        .await;
+    assert!(failed_ids(&retry).is_empty());
+    let again = processor
+        .process(sqs_event(&[("again", &body)]), None)
+        .await;
+    assert!(failed_ids(&again).is_empty());
+
+    let runs: Vec<String> = handler
+        .runs
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.0.clone())
+        .collect();
+    assert_eq!(
+        runs,
+        ["first", "retry"],
+        "the retry reran the handler; then a duplicate"
+    );
+    for destination in [&failing, &other] {
+        assert_eq!(
+            destination.calls(),
+            [vec!["first".to_owned()], vec!["retry".to_owned()]]
+        );
+    }
 }

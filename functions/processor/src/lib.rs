@@ -1,6 +1,7 @@
 //! The processor Lambda adapter: hand each SQS batch to a
 //! [`switchboard::Processor`] built at cold start (the registry from
-//! [`handlers`], the idempotency store when configured), under a per-record
+//! [`handlers`], the idempotency store and the built-in destinations when
+//! configured), under a per-record
 //! deadline taken from the invocation's own.
 
 pub mod handlers;
@@ -12,6 +13,8 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::sync::Arc;
 use switchboard::deadline::time_left;
 
+use switchboard::builtin::event_bus::EventBus;
+use switchboard::builtin::forward::{Forward, ForwardSetupError};
 use switchboard::store::dynamodb::DynamoDbStore;
 use switchboard::{Idempotency, Processor, ProcessorConfig, Registry};
 
@@ -27,20 +30,40 @@ pub fn record_deadline(invocation_deadline_ms: u64) -> Option<tokio::time::Insta
         .map(|left| tokio::time::Instant::now() + left)
 }
 
-/// The processor `config` describes, around `registry`: with the DynamoDB
-/// idempotency store when `IDEMPOTENCY_TABLE` names one, its client built
-/// here, once, from the environment Lambda provides.
-pub async fn build(config: &ProcessorConfig, registry: Registry) -> Processor {
-    let processor = Processor::new(registry, config.concurrency);
-    let Some(store) = &config.idempotency else {
-        return processor;
+/// Why the processor cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The forwarding destination could not be set up.
+    #[error(transparent)]
+    Forward(#[from] ForwardSetupError),
+}
+
+/// The processor `config` describes, around `registry`: the DynamoDB
+/// idempotency store when `IDEMPOTENCY_TABLE` names one, and the built-in
+/// destinations it turns on, their clients built here, once, from the
+/// environment Lambda provides.
+pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
+    let mut processor = Processor::new(registry, config.concurrency);
+    let destinations = &config.destinations;
+    let needs_aws = config.idempotency.is_some() || destinations.event_bus.is_some();
+    let sdk = match needs_aws {
+        true => Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await),
+        false => None,
     };
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let dynamodb = DynamoDbStore::new(DynamoDbStore::client(&sdk), store.table.clone());
-    processor.with_idempotency(Idempotency {
-        store: Arc::new(dynamodb),
-        ttl: store.ttl,
-    })
+    if let (Some(store), Some(sdk)) = (&config.idempotency, &sdk) {
+        let dynamodb = DynamoDbStore::new(DynamoDbStore::client(sdk), store.table.clone());
+        processor = processor.with_idempotency(Idempotency {
+            store: Arc::new(dynamodb),
+            ttl: store.ttl,
+        });
+    }
+    if let (Some(bus), Some(sdk)) = (&destinations.event_bus, &sdk) {
+        processor = processor.with_destination(EventBus::new(EventBus::client(sdk), bus));
+    }
+    if let Some(forward) = &destinations.forward {
+        processor = processor.with_destination(Forward::new(forward)?);
+    }
+    Ok(processor)
 }
 
 /// Runs the function on the Lambda runtime.

@@ -1,5 +1,5 @@
-//! Cold start: configuration, the handler registry and the idempotency
-//! store's client, once. Then one thin handler per batch.
+//! Cold start: configuration, the handler registry, the idempotency store's
+//! and the destinations' clients, once. Then one thin handler per batch.
 
 use lambda_runtime::Error;
 use switchboard::ProcessorConfig;
@@ -9,7 +9,14 @@ async fn main() -> Result<(), Error> {
     switchboard::logging::init();
     let config = ProcessorConfig::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
+    for warning in config.warnings() {
+        tracing::warn!(%warning, "configuration");
+    }
     let registry = processor::handlers::registry()
         .inspect_err(|error| tracing::error!(%error, "invalid handler registry"))?;
-    processor::run(processor::build(&config, registry).await).await
+    let processor = processor::build(&config, registry)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "processor could not start"))?;
+    tracing::info!(destinations = ?processor.destination_names(), "processor ready");
+    processor::run(processor).await
 }

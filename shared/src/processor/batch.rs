@@ -1,11 +1,14 @@
 //! One SQS batch: bounded concurrency, each record failing only itself.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use futures::{FutureExt, StreamExt};
 
+use super::destination::{Delivery, Destination};
 use super::event::{Event, EventContext};
 use super::handler::HandlerError;
 use super::idempotency::{
@@ -71,9 +74,17 @@ pub enum RecordFailure {
     /// A handler returned an error.
     #[error("handler failed: {0}")]
     Handler(HandlerError),
-    /// A handler panicked.
-    #[error("handler panicked")]
+    /// A handler or destination panicked.
+    #[error("handler or destination panicked")]
     Panicked,
+    /// A built-in destination did not take the event.
+    #[error("destination {destination} failed: {error}")]
+    Destination {
+        /// The destination's name, e.g. `forward`.
+        destination: &'static str,
+        /// Why; never payload text or a secret.
+        error: HandlerError,
+    },
     /// The record's handlers were still running at the record deadline.
     #[error("handlers did not finish before the invocation's deadline")]
     TimedOut,
@@ -87,12 +98,14 @@ pub enum RecordFailure {
 }
 
 /// The processor's whole configuration, built once at cold start: the
-/// registry, the concurrency per batch, and the idempotency store, if any.
+/// registry, the concurrency per batch, the idempotency store, if any, and
+/// the built-in destinations.
 #[derive(Debug)]
 pub struct Processor {
     registry: Registry,
     concurrency: usize,
     idempotency: Option<Idempotency>,
+    destinations: Vec<Arc<dyn Destination>>,
 }
 
 impl Processor {
@@ -102,6 +115,7 @@ impl Processor {
             registry,
             concurrency,
             idempotency: None,
+            destinations: Vec::new(),
         }
     }
 
@@ -111,26 +125,37 @@ impl Processor {
         self
     }
 
+    /// Sends every event `destination` accepts there too, beside the handlers.
+    pub fn with_destination(mut self, destination: impl Destination + 'static) -> Self {
+        self.destinations.push(Arc::new(destination));
+        self
+    }
+
+    /// The names of the destinations turned on, for the cold-start log line.
+    pub fn destination_names(&self) -> Vec<&'static str> {
+        self.destinations.iter().map(|d| d.name()).collect()
+    }
+
     /// Processes one batch (see [`process_batch`]).
     pub async fn process(
         &self,
         event: SqsEvent,
         deadline: Option<tokio::time::Instant>,
     ) -> SqsBatchResponse {
-        run_batch(
-            &self.registry,
-            self.idempotency.as_ref(),
-            event,
-            self.concurrency,
+        let parts = Parts {
+            registry: &self.registry,
+            idempotency: self.idempotency.as_ref(),
+            destinations: &self.destinations,
+            concurrency: self.concurrency.max(1),
             deadline,
-        )
-        .await
+        };
+        parts.run(event).await
     }
 }
 
 /// Processes a batch with at most `concurrency` records in flight and returns
 /// the ids of the records that failed, for `ReportBatchItemFailures`. No
-/// idempotency store: see [`Processor`] for one.
+/// idempotency store and no destinations: see [`Processor`] for those.
 ///
 /// With a `deadline`, a record whose handlers are still running then fails
 /// alone ([`RecordFailure::TimedOut`]) and the others are reported as they
@@ -143,125 +168,291 @@ pub async fn process_batch(
     concurrency: usize,
     deadline: Option<tokio::time::Instant>,
 ) -> SqsBatchResponse {
-    run_batch(registry, None, event, concurrency, deadline).await
+    let parts = Parts {
+        registry,
+        idempotency: None,
+        destinations: &[],
+        concurrency: concurrency.max(1),
+        deadline,
+    };
+    parts.run(event).await
 }
 
-async fn run_batch(
-    registry: &Registry,
-    idempotency: Option<&Idempotency>,
-    event: SqsEvent,
+/// A record that decoded and, when guarded, holds its claim: its handlers and
+/// destinations are to run.
+struct Admitted {
+    index: usize,
+    envelope: Envelope,
+    event: Event,
+    context: EventContext,
+}
+
+/// The outcome of one record, by its position in the batch.
+type Outcome = (usize, Result<(), RecordFailure>);
+
+/// What one batch runs with.
+struct Parts<'a> {
+    registry: &'a Registry,
+    idempotency: Option<&'a Idempotency>,
+    destinations: &'a [Arc<dyn Destination>],
     concurrency: usize,
     deadline: Option<tokio::time::Instant>,
-) -> SqsBatchResponse {
-    let outcomes: Vec<(Option<String>, Result<(), RecordFailure>)> =
-        futures::stream::iter(event.records)
-            .map(|record| async move {
-                let message_id = record.message_id.clone();
-                let work = process_record(registry, idempotency, record, deadline);
-                let outcome = match deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline, work)
-                        .await
-                        .unwrap_or(Err(RecordFailure::TimedOut)),
-                    None => work.await,
-                };
-                (message_id, outcome)
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
-
-    let mut response = SqsBatchResponse::default();
-    for (message_id, outcome) in outcomes {
-        if let Err(failure) = outcome {
-            tracing::warn!(message_id = message_id.as_deref().unwrap_or(""), error = %failure, "record failed");
-            // An empty identifier makes Lambda retry the whole batch: better
-            // than dropping a record we cannot name.
-            response.add_failure(message_id.unwrap_or_default());
-        }
-    }
-    response
 }
 
-async fn process_record(
-    registry: &Registry,
-    idempotency: Option<&Idempotency>,
-    record: SqsMessage,
-    deadline: Option<tokio::time::Instant>,
-) -> Result<(), RecordFailure> {
-    let body = record.body.as_deref().ok_or(RecordFailure::NoBody)?;
-    let envelope = Envelope::from_json(body).map_err(|e| RecordFailure::NotAnEnvelope(e.into()))?;
-    let event = Event::from_envelope(&envelope).map_err(|e| RecordFailure::BadPayload(e.into()))?;
-    let context = EventContext {
-        message_id: record.message_id.clone().unwrap_or_default(),
-        receive_count: record
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|count| count.parse().ok())
-            .unwrap_or(1),
-        source: envelope.source,
-        event_type: envelope.event_type,
-        received_at: envelope.received_at,
-        dedupe_key: envelope.dedupe_key,
-        event_id: envelope.id,
-        guarded: idempotency.is_some(),
-    };
-    tracing::trace!(
-        message_id = context.message_id.as_str(),
-        event_type = context.event_type.as_str(),
-        dedupe_key = context.dedupe_key.as_str(),
-        receive_count = context.receive_count,
-        "record decoded"
-    );
-    if event.is_misfit() {
-        // Visible, but not a failure: the fallback gets it with its raw data.
-        tracing::warn!(
+impl Parts<'_> {
+    /// Three steps, each bounded by the deadline: admit every record (decode,
+    /// claim), run the handlers and the destinations side by side on the
+    /// admitted ones, then settle their claims (complete or release).
+    async fn run(&self, event: SqsEvent) -> SqsBatchResponse {
+        let message_ids: Vec<Option<String>> = event
+            .records
+            .iter()
+            .map(|record| record.message_id.clone())
+            .collect();
+        let mut outcomes: Vec<Result<(), RecordFailure>> =
+            message_ids.iter().map(|_| Ok(())).collect();
+
+        let admissions: Vec<(usize, Result<Option<Admitted>, RecordFailure>)> =
+            futures::stream::iter(event.records.into_iter().enumerate())
+                .map(|(index, record)| async move {
+                    (index, self.within(self.admit(index, record)).await)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        let mut admitted = Vec::new();
+        for (index, admission) in admissions {
+            match admission {
+                Ok(Some(record)) => admitted.push(record),
+                // A duplicate: done, nothing to run.
+                Ok(None) => {}
+                Err(failure) => outcomes[index] = Err(failure),
+            }
+        }
+        admitted.sort_unstable_by_key(|record| record.index);
+
+        let handled = futures::stream::iter(&admitted)
+            .map(|record| async move {
+                let work = run_handlers(self.registry, &record.event, &record.context);
+                (record.index, self.within(work).await)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect::<Vec<Outcome>>();
+        let sent = futures::future::join_all(
+            self.destinations
+                .iter()
+                .map(|destination| self.send(destination.as_ref(), &admitted)),
+        );
+        let (handled, sent) = futures::join!(handled, sent);
+        for (index, result) in handled.into_iter().chain(sent.into_iter().flatten()) {
+            if let (Err(failure), Ok(())) = (result, &outcomes[index]) {
+                outcomes[index] = Err(failure);
+            }
+        }
+
+        if let Some(idempotency) = self.idempotency {
+            let settled: Vec<Outcome> = futures::stream::iter(&admitted)
+                .map(|record| {
+                    let succeeded = outcomes[record.index].is_ok();
+                    async move {
+                        let work = settle(idempotency, record, succeeded);
+                        (record.index, self.within(work).await)
+                    }
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            for (index, result) in settled {
+                if let Err(failure) = result {
+                    outcomes[index] = Err(failure);
+                }
+            }
+        }
+
+        let mut response = SqsBatchResponse::default();
+        for (message_id, outcome) in message_ids.into_iter().zip(outcomes) {
+            if let Err(failure) = outcome {
+                tracing::warn!(message_id = message_id.as_deref().unwrap_or(""), error = %failure, "record failed");
+                // An empty identifier makes Lambda retry the whole batch: better
+                // than dropping a record we cannot name.
+                response.add_failure(message_id.unwrap_or_default());
+            }
+        }
+        response
+    }
+
+    /// `work`, cut off at the deadline as [`RecordFailure::TimedOut`].
+    async fn within<T>(
+        &self,
+        work: impl Future<Output = Result<T, RecordFailure>>,
+    ) -> Result<T, RecordFailure> {
+        match self.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, work)
+                .await
+                .unwrap_or(Err(RecordFailure::TimedOut)),
+            None => work.await,
+        }
+    }
+
+    /// Decodes a record and, when guarded, claims its dedupe key. `None` for
+    /// a duplicate of an event already handled.
+    async fn admit(
+        &self,
+        index: usize,
+        record: SqsMessage,
+    ) -> Result<Option<Admitted>, RecordFailure> {
+        let body = record.body.as_deref().ok_or(RecordFailure::NoBody)?;
+        let envelope =
+            Envelope::from_json(body).map_err(|e| RecordFailure::NotAnEnvelope(e.into()))?;
+        let event =
+            Event::from_envelope(&envelope).map_err(|e| RecordFailure::BadPayload(e.into()))?;
+        let context = EventContext {
+            message_id: record.message_id.clone().unwrap_or_default(),
+            receive_count: record
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|count| count.parse().ok())
+                .unwrap_or(1),
+            source: envelope.source,
+            event_type: envelope.event_type.clone(),
+            received_at: envelope.received_at,
+            dedupe_key: envelope.dedupe_key.clone(),
+            event_id: envelope.id,
+            guarded: self.idempotency.is_some(),
+        };
+        tracing::trace!(
             message_id = context.message_id.as_str(),
             event_type = context.event_type.as_str(),
-            "data did not fit its type's model; handed to the fallback as unknown"
+            dedupe_key = context.dedupe_key.as_str(),
+            receive_count = context.receive_count,
+            "record decoded"
         );
-    }
-    let Some(idempotency) = idempotency else {
-        return run_handlers(registry, &event, &context).await;
-    };
-    let key = context.dedupe_key.as_str();
-    let now = Utc::now();
-    let in_progress_for = deadline
-        .map(|deadline| deadline.saturating_duration_since(tokio::time::Instant::now()))
-        .map_or(IN_PROGRESS_WITHOUT_DEADLINE, |left| {
-            left + IN_PROGRESS_MARGIN
-        });
-    let claim = idempotency
-        .store
-        .claim(key, now, now + in_progress_for)
-        .await
-        .map_err(RecordFailure::Store)?;
-    match claim {
-        Claim::Completed => {
-            tracing::info!(
+        if event.is_misfit() {
+            // Visible, but not a failure: the fallback gets it with its raw data.
+            tracing::warn!(
                 message_id = context.message_id.as_str(),
                 event_type = context.event_type.as_str(),
-                dedupe_key = key,
-                "duplicate"
+                "data did not fit its type's model; handed to the fallback as unknown"
             );
-            Ok(())
         }
-        Claim::InProgressElsewhere => Err(RecordFailure::InProgressElsewhere),
-        Claim::Proceed => match run_handlers(registry, &event, &context).await {
-            Ok(()) => idempotency
-                .store
-                .complete(key, Utc::now() + idempotency.ttl)
-                .await
-                .map_err(RecordFailure::Store),
-            Err(failure) => {
-                // The retry must run the handlers again; if the release fails,
-                // the claim expires on its own.
-                if let Err(error) = idempotency.store.release(key).await {
-                    tracing::warn!(message_id = context.message_id.as_str(), %error, "claim not released");
-                }
-                Err(failure)
+        let admitted = Admitted {
+            index,
+            envelope,
+            event,
+            context,
+        };
+        let Some(idempotency) = self.idempotency else {
+            return Ok(Some(admitted));
+        };
+        let key = admitted.context.dedupe_key.as_str();
+        let now = Utc::now();
+        let in_progress_for = self
+            .deadline
+            .map(|deadline| deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .map_or(IN_PROGRESS_WITHOUT_DEADLINE, |left| {
+                left + IN_PROGRESS_MARGIN
+            });
+        let claim = idempotency
+            .store
+            .claim(key, now, now + in_progress_for)
+            .await
+            .map_err(RecordFailure::Store)?;
+        match claim {
+            Claim::Proceed => Ok(Some(admitted)),
+            Claim::InProgressElsewhere => Err(RecordFailure::InProgressElsewhere),
+            Claim::Completed => {
+                tracing::info!(
+                    message_id = admitted.context.message_id.as_str(),
+                    event_type = admitted.context.event_type.as_str(),
+                    dedupe_key = key,
+                    "duplicate"
+                );
+                Ok(None)
             }
-        },
+        }
     }
+
+    /// Offers `destination` the admitted records of the types it takes, in
+    /// one call, and maps its results back to the records' positions.
+    async fn send(&self, destination: &dyn Destination, admitted: &[Admitted]) -> Vec<Outcome> {
+        let taken: Vec<&Admitted> = admitted
+            .iter()
+            .filter(|record| destination.accepts(&record.context.event_type))
+            .collect();
+        if taken.is_empty() {
+            return Vec::new();
+        }
+        let deliveries: Vec<Delivery<'_>> = taken
+            .iter()
+            .map(|record| Delivery {
+                envelope: &record.envelope,
+                context: &record.context,
+            })
+            .collect();
+        let name = destination.name();
+        let results = self
+            .within(async {
+                AssertUnwindSafe(destination.deliver(&deliveries))
+                    .catch_unwind()
+                    .await
+                    .map_err(|_| RecordFailure::Panicked)
+            })
+            .await;
+        match results {
+            Err(failure) => taken
+                .iter()
+                .map(|record| (record.index, Err(failure.same_again())))
+                .collect(),
+            Ok(results) => {
+                let mut results = results.into_iter();
+                taken
+                    .iter()
+                    .map(|record| {
+                        let result = results
+                            .next()
+                            .unwrap_or_else(|| Err("the destination gave no result".into()))
+                            .map_err(|error| RecordFailure::Destination {
+                                destination: name,
+                                error,
+                            });
+                        (record.index, result)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+impl RecordFailure {
+    /// The same failure for another record of one failed destination call.
+    fn same_again(&self) -> RecordFailure {
+        match self {
+            RecordFailure::Panicked => RecordFailure::Panicked,
+            _ => RecordFailure::TimedOut,
+        }
+    }
+}
+
+/// Records the outcome in the store: completed, so a redelivery is a
+/// duplicate; or released, so the retry runs everything again.
+async fn settle(
+    idempotency: &Idempotency,
+    record: &Admitted,
+    succeeded: bool,
+) -> Result<(), RecordFailure> {
+    let key = record.context.dedupe_key.as_str();
+    if succeeded {
+        return idempotency
+            .store
+            .complete(key, Utc::now() + idempotency.ttl)
+            .await
+            .map_err(RecordFailure::Store);
+    }
+    // If the release fails, the claim expires on its own.
+    if let Err(error) = idempotency.store.release(key).await {
+        tracing::warn!(message_id = record.context.message_id.as_str(), %error, "claim not released");
+    }
+    Ok(())
 }
 
 async fn run_handlers(

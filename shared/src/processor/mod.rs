@@ -2,12 +2,14 @@
 //! route it to the registered handlers, and report only the records that failed.
 
 mod batch;
+mod destination;
 mod event;
 mod handler;
 pub mod idempotency;
 mod registry;
 
 pub use batch::{process_batch, DecodeError, Processor, RecordFailure};
+pub use destination::{Delivery, Destination};
 pub use event::{Event, EventContext, EventKind};
 pub use handler::{Handler, HandlerError};
 pub use idempotency::{Claim, Idempotency, IdempotencyStore, StoreError};

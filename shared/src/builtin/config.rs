@@ -1,0 +1,430 @@
+//! The built-in destinations' configuration: which are on, where they send,
+//! and which event types they take. Pure parsing; the destinations themselves
+//! are behind their cargo features.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine;
+
+use crate::config::{
+    parse_millis, ConfigError, Lookup, EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES,
+    FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL,
+};
+use crate::sender::Sender;
+
+/// How long a forwarded POST may take when `FORWARD_TIMEOUT_MS` is unset.
+pub const DEFAULT_FORWARD_TIMEOUT: Duration = Duration::from_millis(5_000);
+
+/// The most `FORWARD_TIMEOUT_MS` may be: below the processor's 30 s function
+/// timeout less its response margin, so a slow receiver fails its own record
+/// instead of timing out the invocation and every record with it. The
+/// template test holds the template's timeout above it.
+pub const FORWARD_TIMEOUT_LIMIT: Duration = Duration::from_millis(25_000);
+
+/// Standard Webhooks' prefix for a signing secret.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// The built-in destinations this deployment turns on.
+#[derive(Debug, Clone, Default)]
+pub struct DestinationsConfig {
+    /// EventBridge, when `EVENT_BUS_NAME` is set.
+    pub event_bus: Option<EventBusConfig>,
+    /// Signed HTTP forwarding, when `FORWARD_URL` is set.
+    pub forward: Option<ForwardConfig>,
+}
+
+/// Where the EventBridge destination puts events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventBusConfig {
+    /// The bus's name or ARN.
+    pub bus: String,
+    /// Which event types go to it.
+    pub types: TypeFilter,
+}
+
+/// Where and how events are forwarded over HTTP.
+#[derive(Debug, Clone)]
+pub struct ForwardConfig {
+    /// The receiver, `http` or `https`.
+    pub url: url::Url,
+    /// The Standard Webhooks signing secret.
+    pub secret: ForwardSecret,
+    /// How long one POST may take, connection included.
+    pub timeout: Duration,
+    /// Which event types are forwarded.
+    pub types: TypeFilter,
+}
+
+/// A `whsec_` signing secret: redacted in `Debug`, never in an error.
+#[derive(Clone)]
+pub struct ForwardSecret(String);
+
+impl ForwardSecret {
+    /// The secret as configured, `whsec_` prefix included.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ForwardSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ForwardSecret(<redacted>)")
+    }
+}
+
+/// Which event types a destination takes: every type, or a listed few.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeFilter(Option<BTreeSet<String>>);
+
+impl TypeFilter {
+    /// Every type.
+    pub const ALL: TypeFilter = TypeFilter(None);
+
+    /// Only the `listed` types.
+    pub fn only<I: IntoIterator<Item = S>, S: Into<String>>(listed: I) -> Self {
+        Self(Some(listed.into_iter().map(Into::into).collect()))
+    }
+
+    /// True when events of `event_type` go through.
+    pub fn accepts(&self, event_type: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|listed| listed.contains(event_type))
+    }
+
+    /// Listed types no sender is known to send: typos, or types newer than
+    /// this build. Allowed, since a new type should be forwardable before the
+    /// models know it, but worth a warning at cold start.
+    pub fn unknown_types(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .flatten()
+            .filter(|name| Sender::of_event_type(name).is_none())
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Parses a comma-separated list of `SCREAMING_SNAKE_CASE` type names.
+    fn parse(get: &Lookup<'_>, variable: &'static str) -> Result<Self, ConfigError> {
+        let Some(text) = get(variable) else {
+            return Ok(Self::ALL);
+        };
+        let names: BTreeSet<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if names.is_empty() {
+            return Err(ConfigError::Invalid {
+                variable,
+                reason: "lists no event type; unset it to take every type".into(),
+            });
+        }
+        if let Some(bad) = names.iter().find(|name| {
+            !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        }) {
+            return Err(ConfigError::Invalid {
+                variable,
+                reason: format!(
+                    "{bad:?} is not an event type: expected SCREAMING_SNAKE_CASE names, \
+                     comma-separated, e.g. ENTITLEMENT_CREATE,CREATE_SWITCH"
+                ),
+            });
+        }
+        Ok(Self(Some(names)))
+    }
+}
+
+impl DestinationsConfig {
+    /// Parses the destinations' variables; every error names its variable.
+    pub fn from_lookup(get: &Lookup<'_>) -> Result<Self, ConfigError> {
+        let event_bus = match get(EVENT_BUS_NAME) {
+            None => None,
+            Some(bus) => Some(EventBusConfig {
+                bus: bus.trim().to_owned(),
+                types: TypeFilter::parse(get, EVENT_BUS_TYPES)?,
+            }),
+        };
+        let forward = match get(FORWARD_URL) {
+            None if get(FORWARD_SECRET).is_some() => {
+                return Err(ConfigError::Invalid {
+                    variable: FORWARD_SECRET,
+                    reason: format!("is set but {FORWARD_URL} is not, so nothing would be sent"),
+                })
+            }
+            None => None,
+            Some(url) => Some(ForwardConfig {
+                url: parse_url(&url)?,
+                secret: parse_secret(get)?,
+                timeout: parse_timeout(get)?,
+                types: TypeFilter::parse(get, FORWARD_EVENT_TYPES)?,
+            }),
+        };
+        Ok(Self { event_bus, forward })
+    }
+
+    /// Settings that work but are probably mistakes.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let filters = [
+            (
+                EVENT_BUS_TYPES,
+                self.event_bus.as_ref().map(|bus| &bus.types),
+            ),
+            (
+                FORWARD_EVENT_TYPES,
+                self.forward.as_ref().map(|forward| &forward.types),
+            ),
+        ];
+        for (variable, filter) in filters {
+            let unknown = filter.map(TypeFilter::unknown_types).unwrap_or_default();
+            if !unknown.is_empty() {
+                warnings.push(format!(
+                    "{variable} lists types no sender is known to send: {}",
+                    unknown.join(", ")
+                ));
+            }
+        }
+        if let Some(forward) = &self.forward {
+            if forward.url.scheme() == "http" && !is_loopback(&forward.url) {
+                warnings.push(format!(
+                    "{FORWARD_URL} is plain http to a non-local host: events travel unencrypted"
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+fn parse_url(text: &str) -> Result<url::Url, ConfigError> {
+    // The reason never quotes the URL: it may carry credentials or a token.
+    let invalid = |reason: &str| ConfigError::Invalid {
+        variable: FORWARD_URL,
+        reason: reason.into(),
+    };
+    let url = url::Url::parse(text.trim())
+        .map_err(|error| invalid(&format!("not an absolute URL ({error})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("must be an http:// or https:// URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    Ok(url)
+}
+
+fn parse_secret(get: &Lookup<'_>) -> Result<ForwardSecret, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        variable: FORWARD_SECRET,
+        reason,
+    };
+    let secret = get(FORWARD_SECRET).ok_or(ConfigError::Missing {
+        variable: FORWARD_SECRET,
+    })?;
+    let secret = secret.trim();
+    let Some(key) = secret.strip_prefix(SECRET_PREFIX) else {
+        return Err(invalid(format!(
+            "must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
+        )));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(key)
+        .map_err(|_| invalid(format!("the part after {SECRET_PREFIX} is not base64")))?;
+    // The specification asks for 24 to 64 bytes of key.
+    if !(24..=64).contains(&bytes.len()) {
+        return Err(invalid(format!(
+            "decodes to {} bytes; Standard Webhooks secrets are 24 to 64 bytes",
+            bytes.len()
+        )));
+    }
+    Ok(ForwardSecret(secret.to_owned()))
+}
+
+fn parse_timeout(get: &Lookup<'_>) -> Result<Duration, ConfigError> {
+    let timeout = parse_millis(get, FORWARD_TIMEOUT_MS)?.unwrap_or(DEFAULT_FORWARD_TIMEOUT);
+    if timeout > FORWARD_TIMEOUT_LIMIT {
+        return Err(ConfigError::Invalid {
+            variable: FORWARD_TIMEOUT_MS,
+            reason: format!(
+                "must be at most {} ms, below the processor's function timeout",
+                FORWARD_TIMEOUT_LIMIT.as_millis()
+            ),
+        });
+    }
+    Ok(timeout)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+    fn read(vars: &[(&str, &str)]) -> Result<DestinationsConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        DestinationsConfig::from_lookup(&|name: &str| {
+            map.get(name).cloned().filter(|v| !v.trim().is_empty())
+        })
+    }
+
+    #[test]
+    fn nothing_set_turns_every_destination_off() {
+        let config = read(&[]).unwrap();
+        assert!(config.event_bus.is_none() && config.forward.is_none());
+        assert!(config.warnings().is_empty());
+    }
+
+    #[test]
+    fn a_bus_takes_every_type_unless_listed() {
+        let all = read(&[(EVENT_BUS_NAME, "switchboard-dev")]).unwrap();
+        let bus = all.event_bus.unwrap();
+        assert_eq!(bus.bus, "switchboard-dev");
+        assert!(bus.types.accepts("ENTITLEMENT_CREATE") && bus.types.accepts("NEW_TYPE"));
+
+        let some = read(&[
+            (EVENT_BUS_NAME, "b"),
+            (EVENT_BUS_TYPES, " ENTITLEMENT_CREATE, CREATE_SWITCH ,"),
+        ])
+        .unwrap();
+        let types = some.event_bus.unwrap().types;
+        assert!(types.accepts("ENTITLEMENT_CREATE") && types.accepts("CREATE_SWITCH"));
+        assert!(!types.accepts("UPDATE_MEMBER"));
+    }
+
+    #[test]
+    fn a_forward_has_defaults_and_redacts_its_secret() {
+        let config = read(&[
+            (FORWARD_URL, "https://hooks.example.com/in"),
+            (FORWARD_SECRET, SECRET),
+        ])
+        .unwrap();
+        let forward = config.forward.unwrap();
+        assert_eq!(forward.timeout, DEFAULT_FORWARD_TIMEOUT);
+        assert_eq!(forward.types, TypeFilter::ALL);
+        assert_eq!(forward.secret.expose(), SECRET);
+        let debug = format!("{forward:?}");
+        assert!(!debug.contains("C2FVsBQIhrsc"), "{debug}");
+    }
+
+    #[test]
+    fn errors_name_the_variable_and_never_quote_the_secret() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    (FORWARD_URL, "hooks.example.com/in"),
+                    (FORWARD_SECRET, SECRET),
+                ],
+                FORWARD_URL,
+            ),
+            (
+                &[
+                    (FORWARD_URL, "ftp://hooks.example.com/"),
+                    (FORWARD_SECRET, SECRET),
+                ],
+                FORWARD_URL,
+            ),
+            (&[(FORWARD_URL, "https://example.com/")], FORWARD_SECRET),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, "C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+                ],
+                FORWARD_SECRET,
+            ),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, "whsec_not*base64"),
+                ],
+                FORWARD_SECRET,
+            ),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, "whsec_c2hvcnQ="),
+                ],
+                FORWARD_SECRET,
+            ),
+            (&[(FORWARD_SECRET, SECRET)], FORWARD_SECRET),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, SECRET),
+                    (FORWARD_TIMEOUT_MS, "30000"),
+                ],
+                FORWARD_TIMEOUT_MS,
+            ),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, SECRET),
+                    (FORWARD_TIMEOUT_MS, "0"),
+                ],
+                FORWARD_TIMEOUT_MS,
+            ),
+            (
+                &[
+                    (FORWARD_URL, "https://example.com/"),
+                    (FORWARD_SECRET, SECRET),
+                    (FORWARD_EVENT_TYPES, "entitlement_create"),
+                ],
+                FORWARD_EVENT_TYPES,
+            ),
+            (
+                &[(EVENT_BUS_NAME, "b"), (EVENT_BUS_TYPES, " , ")],
+                EVENT_BUS_TYPES,
+            ),
+        ];
+        for (vars, variable) in cases {
+            let message = read(vars).unwrap_err().to_string();
+            assert!(message.starts_with(variable), "{vars:?}: {message}");
+            assert!(!message.contains("C2FVsBQIhrsc"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_timeout_limit_is_accepted_and_unknown_types_warn() {
+        let config = read(&[
+            (FORWARD_URL, "http://example.com/"),
+            (FORWARD_SECRET, SECRET),
+            (FORWARD_TIMEOUT_MS, "25000"),
+            (FORWARD_EVENT_TYPES, "ENTITLEMENT_CREATE,ENTITLEMNT_DELETE"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.forward.as_ref().unwrap().timeout,
+            FORWARD_TIMEOUT_LIMIT
+        );
+        let warnings = config.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("ENTITLEMNT_DELETE")
+                && !warnings[0].contains("ENTITLEMENT_CREATE")
+        );
+        assert!(warnings[1].contains("unencrypted"));
+        let local = read(&[
+            (FORWARD_URL, "http://127.0.0.1:9700/"),
+            (FORWARD_SECRET, SECRET),
+        ])
+        .unwrap();
+        assert!(local.warnings().is_empty());
+    }
+}

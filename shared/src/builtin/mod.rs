@@ -1,0 +1,17 @@
+//! What switchboard does with events without any code of yours: the
+//! [`LogEvent`] handler, and the destinations configuration turns on, each
+//! behind its cargo feature so the pure crate stays pure:
+//!
+//! - [`event_bus`] (`eventbridge`): every event on an EventBridge bus;
+//! - [`forward`] (`forward`): every event POSTed to a URL, signed per
+//!   Standard Webhooks.
+
+pub mod config;
+#[cfg(feature = "eventbridge")]
+pub mod event_bus;
+#[cfg(feature = "forward")]
+pub mod forward;
+mod log_event;
+
+pub use config::{DestinationsConfig, EventBusConfig, ForwardConfig, TypeFilter};
+pub use log_event::LogEvent;
