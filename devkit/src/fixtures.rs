@@ -22,3 +22,17 @@ pub fn fixture(sender: Sender, event_type: &str) -> Result<String, String> {
     let path = fixture_path(sender, event_type);
     std::fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))
 }
+
+/// The queue message ingest would make of the fixture for `event_type`
+/// (payload as in the fixture), for driving the processor directly.
+pub fn fixture_envelope(sender: Sender, event_type: &str) -> Result<String, String> {
+    let payload = serde_json::value::RawValue::from_string(fixture(sender, event_type)?)
+        .map_err(|error| format!("{event_type}: not JSON: {error}"))?;
+    let envelope = switchboard::Envelope::new(
+        sender,
+        event_type.to_owned(),
+        switchboard::envelope::Arrival::now(),
+        payload,
+    );
+    Ok(envelope.to_json())
+}

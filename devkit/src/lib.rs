@@ -3,6 +3,7 @@
 //! dev-dependency.
 
 pub mod batches;
+pub mod buses;
 pub mod config;
 pub mod destinations;
 pub mod event_source;
@@ -12,19 +13,25 @@ pub mod logs;
 pub mod moto;
 pub mod ports;
 pub mod queues;
+pub mod receiver;
 pub mod requests;
 pub mod signing;
 pub mod tables;
 
 pub use batches::{failed_ids, sqs_event};
+pub use buses::{create_bus_to_queue, BusToQueue};
 pub use config::TestConfig;
 pub use destinations::{Behaviour, RecordingDestination};
-pub use fixtures::{fixture, repo_root};
-pub use local::{local_dynamodb_client, local_sqs_client, local_sqs_settings, LOCAL_REGION};
+pub use fixtures::{fixture, fixture_envelope, repo_root};
+pub use local::{
+    local_dynamodb_client, local_eventbridge_client, local_sdk_config, local_sqs_client,
+    local_sqs_settings, local_ssm_client, LOCAL_REGION,
+};
 pub use logs::CapturedLog;
 pub use moto::MotoServer;
 pub use ports::{free_port, wait_for_port};
 pub use queues::{create_queues, receive_up_to, Queues};
+pub use receiver::{Received, Receiver, Reply};
 pub use requests::{Answer, HttpRequest, RequestShape};
 pub use signing::{discord_signature_headers, sign_discord_request};
 pub use tables::create_idempotency_table;

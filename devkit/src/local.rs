@@ -1,6 +1,7 @@
-//! Clients for a local SQS server (moto), which accepts any credentials.
+//! Clients for a local AWS server (moto), which accepts any credentials.
 
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_sqs::config::{Credentials, SharedCredentialsProvider};
 use switchboard::queue::sqs::SqsSettings;
 
 /// The region every local resource lives in.
@@ -10,26 +11,35 @@ fn local_credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "switchboard-local")
 }
 
-/// A plain SQS client for a local server: setup, reads, the poller.
-pub fn local_sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
-    let config = aws_sdk_sqs::Config::builder()
+/// Every AWS client's settings for a local server: region, dummy
+/// credentials, and the server as the endpoint of every service.
+pub fn local_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(LOCAL_REGION))
-        .credentials_provider(local_credentials())
+        .credentials_provider(SharedCredentialsProvider::new(local_credentials()))
         .endpoint_url(endpoint)
-        .build();
-    aws_sdk_sqs::Client::from_conf(config)
+        .build()
+}
+
+/// A plain SQS client for a local server: setup, reads, the poller.
+pub fn local_sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&local_sdk_config(endpoint))
 }
 
 /// A DynamoDB client for a local server.
 pub fn local_dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new(LOCAL_REGION))
-        .credentials_provider(local_credentials())
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    aws_sdk_dynamodb::Client::new(&local_sdk_config(endpoint))
+}
+
+/// An EventBridge client for a local server.
+pub fn local_eventbridge_client(endpoint: &str) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(&local_sdk_config(endpoint))
+}
+
+/// An SSM client for a local server.
+pub fn local_ssm_client(endpoint: &str) -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&local_sdk_config(endpoint))
 }
 
 /// What ingest's own SQS client needs to reach a local server.

@@ -38,29 +38,38 @@ pub enum BuildError {
     Forward(#[from] ForwardSetupError),
 }
 
+/// The processor `config` describes, around `registry`, with AWS clients
+/// configured from the environment Lambda provides (loaded only when the
+/// idempotency store or a bus needs them). See [`build_with`].
+pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
+    let needs_aws = config.idempotency.is_some() || config.destinations.event_bus.is_some();
+    let sdk = match needs_aws {
+        true => aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        false => aws_config::SdkConfig::builder().build(),
+    };
+    build_with(config, registry, &sdk)
+}
+
 /// The processor `config` describes, around `registry`: the DynamoDB
 /// idempotency store when `IDEMPOTENCY_TABLE` names one, and the built-in
-/// destinations it turns on, their clients built here, once, from the
-/// environment Lambda provides.
-pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
+/// destinations it turns on, their clients built here, once, from `sdk`.
+pub fn build_with(
+    config: &ProcessorConfig,
+    registry: Registry,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Processor, BuildError> {
     let mut processor = Processor::new(registry, config.concurrency);
-    let destinations = &config.destinations;
-    let needs_aws = config.idempotency.is_some() || destinations.event_bus.is_some();
-    let sdk = match needs_aws {
-        true => Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await),
-        false => None,
-    };
-    if let (Some(store), Some(sdk)) = (&config.idempotency, &sdk) {
+    if let Some(store) = &config.idempotency {
         let dynamodb = DynamoDbStore::new(DynamoDbStore::client(sdk), store.table.clone());
         processor = processor.with_idempotency(Idempotency {
             store: Arc::new(dynamodb),
             ttl: store.ttl,
         });
     }
-    if let (Some(bus), Some(sdk)) = (&destinations.event_bus, &sdk) {
+    if let Some(bus) = &config.destinations.event_bus {
         processor = processor.with_destination(EventBus::new(EventBus::client(sdk), bus));
     }
-    if let Some(forward) = &destinations.forward {
+    if let Some(forward) = &config.destinations.forward {
         processor = processor.with_destination(Forward::new(forward)?);
     }
     Ok(processor)

@@ -1,0 +1,147 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Signed HTTP forwarding to a real local receiver, built the way the
+//! processor's `main` builds it: every request verifies with the
+//! `standardwebhooks` crate's verifier; a 500, a timeout, a redirect and a
+//! refused connection each fail exactly their own record; a 200 succeeds; and
+//! the secret appears in no log line.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{json, value::RawValue};
+use switchboard::config::{FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL};
+use switchboard::envelope::Arrival;
+use switchboard::logging::{subscriber, LogSettings};
+use switchboard::{Envelope, LogEvent, ProcessorConfig, Registry, Sender};
+use switchboard_devkit::{failed_ids, free_port, sqs_event, CapturedLog, Receiver, Reply};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn processor_for(vars: &[(&str, &str)]) -> switchboard::Processor {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = ProcessorConfig::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let registry = Registry::new().fallback(LogEvent).build().unwrap();
+    let sdk = aws_config::SdkConfig::builder().build();
+    processor::build_with(&config, registry, &sdk).unwrap()
+}
+
+/// A member event whose id tells the receiver how to answer.
+fn event(event_type: &str, id: &str) -> String {
+    let payload = json!({"type": event_type, "system_id": "s", "id": id, "data": {"name": "A"}});
+    let raw = RawValue::from_string(payload.to_string()).unwrap();
+    Envelope::new(Sender::Pluralkit, event_type.into(), Arrival::now(), raw).to_json()
+}
+
+fn reply_by_id(received: &switchboard_devkit::Received) -> Reply {
+    match received.json()["payload"]["id"].as_str().unwrap_or("") {
+        "fails" => Reply::Status(500),
+        "moved" => Reply::Redirect,
+        "slow" => Reply::Stall(Duration::from_secs(3)),
+        "bad-request" => Reply::Status(400),
+        _ => Reply::Status(200),
+    }
+}
+
+/// Every test here logs to a capture: tracing caches per call site whether
+/// anything listens, and a test without a subscriber running beside one with
+/// could leave that cache saying no.
+fn capture_logs() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
+    let log = CapturedLog::default();
+    let settings = LogSettings {
+        directives: "trace".into(),
+        json: true,
+    };
+    let guard = tracing::subscriber::set_default(subscriber(&settings, log.writer()));
+    (log, guard)
+}
+
+#[tokio::test]
+async fn each_bad_answer_fails_its_own_record_and_every_request_is_signed() {
+    let receiver = Receiver::start(0, Some(SECRET), reply_by_id).await.unwrap();
+    let (log, _logging) = capture_logs();
+    let processor = processor_for(&[
+        (FORWARD_URL, &receiver.url()),
+        (FORWARD_SECRET, SECRET),
+        (FORWARD_TIMEOUT_MS, "500"),
+    ]);
+    let bodies: Vec<(&str, String)> = [
+        ("ok-1", "fine"),
+        ("e500", "fails"),
+        ("ok-2", "fine"),
+        ("e3xx", "moved"),
+        ("slow", "slow"),
+        ("e400", "bad-request"),
+    ]
+    .iter()
+    .map(|(message, id)| (*message, event("CREATE_MEMBER", id)))
+    .collect();
+    let records: Vec<(&str, &str)> = bodies.iter().map(|(m, b)| (*m, b.as_str())).collect();
+    let response = processor.process(sqs_event(&records), None).await;
+    let mut failed = failed_ids(&response);
+    failed.sort();
+    assert_eq!(failed, ["e3xx", "e400", "e500", "slow"]);
+
+    let received = receiver.received();
+    assert_eq!(
+        received.len(),
+        6,
+        "one POST per record, none to the redirect"
+    );
+    for request in &received {
+        assert_eq!(request.verified, Ok(()), "verified by standardwebhooks");
+        let envelope: serde_json::Value = request.json();
+        let sent = bodies
+            .iter()
+            .map(|(_, body)| serde_json::from_str::<serde_json::Value>(body).unwrap())
+            .find(|body| body["id"] == envelope["id"])
+            .expect("the body is an envelope that was queued");
+        assert_eq!(envelope, sent);
+        assert_eq!(
+            request.webhook_id(),
+            envelope["id"].as_str(),
+            "webhook-id is the envelope id"
+        );
+    }
+
+    let text = log.text();
+    assert!(!text.contains("MfKQ9r8GKYqr"), "the secret leaked: {text}");
+    assert!(text.contains("redirect, which is not followed"), "{text}");
+    assert!(text.contains("no answer within 500 ms"), "{text}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_fails_the_forwarded_records_and_no_others() {
+    let (log, _logging) = capture_logs();
+    let closed = free_port().unwrap();
+    let processor = processor_for(&[
+        (FORWARD_URL, &format!("http://127.0.0.1:{closed}/webhooks")),
+        (FORWARD_SECRET, SECRET),
+        (FORWARD_EVENT_TYPES, "CREATE_SWITCH"),
+    ]);
+    let (member, switch) = (event("CREATE_MEMBER", "m"), event("CREATE_SWITCH", "s"));
+    let response = processor
+        .process(sqs_event(&[("member", &member), ("switch", &switch)]), None)
+        .await;
+    assert_eq!(failed_ids(&response), ["switch"]);
+    assert!(log.text().contains("could not connect to the receiver"));
+}
+
+#[tokio::test]
+async fn a_receiver_with_another_secret_refuses_and_the_record_fails() {
+    let (log, _logging) = capture_logs();
+    let receiver = Receiver::start(0, Some(SECRET), reply_by_id).await.unwrap();
+    let processor = processor_for(&[
+        (FORWARD_URL, &receiver.url()),
+        (FORWARD_SECRET, "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+    ]);
+    let body = event("CREATE_MEMBER", "fine");
+    let response = processor.process(sqs_event(&[("m", &body)]), None).await;
+    assert_eq!(failed_ids(&response), ["m"]);
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].verified.is_err(), "the verifier caught it");
+    assert!(log.text().contains("the receiver answered 401"));
+}
