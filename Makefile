@@ -15,8 +15,11 @@ export PATH := $(VENV)/bin:$(PATH)
 # The CLI finds the sender from the event type (each sender's one list of types).
 EVENT ?= ENTITLEMENT_CREATE
 CLI := cargo run --quiet -p switchboard-cli --
+# `make run FORWARD=1` forwards every event, signed, to `make listen`'s port.
+LISTEN_PORT ?= 9700
+STACK_FLAGS := $(if $(FORWARD),--forward-url http://127.0.0.1:$(LISTEN_PORT)/webhooks)
 
-.PHONY: all tools run test unit lint lint-rust docs build deploy send peek bench fuzz clean
+.PHONY: all tools run listen test unit lint lint-rust docs build deploy send peek bench fuzz clean
 
 all: test
 
@@ -53,13 +56,17 @@ test: lint
 
 run: tools
 	cargo build --workspace --bins
-	$(CLI) stack
+	$(CLI) stack $(STACK_FLAGS)
+
+listen:
+	$(CLI) listen --port $(LISTEN_PORT)
 
 send:
 	$(CLI) send $(EVENT)
 
+# `make peek BUS=1` shows what the local event bus delivered; DLQ=1 the DLQ.
 peek:
-	$(CLI) peek
+	$(CLI) peek $(if $(BUS),--bus) $(if $(DLQ),--dlq)
 
 build: tools
 	cargo lambda build --release --arm64

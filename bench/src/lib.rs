@@ -2,6 +2,7 @@
 //! Lambda Runtime API that drives release binaries the way Lambda does, the
 //! keep-alive proxy in front of moto, and the measurement and report.
 
+pub mod batches;
 pub mod direct_sqs;
 pub mod harness;
 mod instructions;

@@ -53,6 +53,17 @@ pub enum Reply {
     Stall(Duration),
 }
 
+impl Reply {
+    /// `reply` for a request whose signature verified; 401 for one whose
+    /// signature did not.
+    pub fn if_verified(received: &Received, reply: Reply) -> Reply {
+        match received.verified {
+            Ok(()) => reply,
+            Err(_) => Reply::Status(401),
+        }
+    }
+}
+
 type ReplyFn = dyn Fn(&Received) -> Reply + Send + Sync;
 
 /// A running receiver; it stops when dropped.
@@ -64,8 +75,9 @@ pub struct Receiver {
 
 impl Receiver {
     /// Listens on `127.0.0.1:port` (0 for any free port). With `secret` (a
-    /// `whsec_` secret) each request's signature is checked; requests that
-    /// fail it get 401 whatever `reply` says.
+    /// `whsec_` secret) each request's signature is checked, and
+    /// [`Received::verified`] says how that went; `reply` then decides the
+    /// answer (see [`Reply::if_verified`]).
     pub async fn start(
         port: u16,
         secret: Option<&str>,
@@ -151,10 +163,7 @@ async fn answer(
         body: String::from_utf8_lossy(&body).into_owned(),
         verified,
     };
-    let reply = match request.verified {
-        Ok(()) => reply(&request),
-        Err(_) => Reply::Status(401),
-    };
+    let reply = reply(&request);
     if let Ok(mut all) = received.lock() {
         all.push(request);
     }

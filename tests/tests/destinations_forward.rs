@@ -36,13 +36,14 @@ fn event(event_type: &str, id: &str) -> String {
 }
 
 fn reply_by_id(received: &switchboard_devkit::Received) -> Reply {
-    match received.json()["payload"]["id"].as_str().unwrap_or("") {
+    let reply = match received.json()["payload"]["id"].as_str().unwrap_or("") {
         "fails" => Reply::Status(500),
         "moved" => Reply::Redirect,
         "slow" => Reply::Stall(Duration::from_secs(3)),
         "bad-request" => Reply::Status(400),
         _ => Reply::Status(200),
-    }
+    };
+    Reply::if_verified(received, reply)
 }
 
 /// Every test here logs to a capture: tracing caches per call site whether

@@ -2,7 +2,9 @@
 //! End to end, the way a developer runs it: `switchboard stack` (what `make run`
 //! starts: moto, `cargo lambda watch` with the real binaries, the poller) on free
 //! ports, every event type of both senders sent with the CLI, and each one
-//! handled exactly once by the processor, with the queue empty afterwards.
+//! handled exactly once by the processor, with the queue empty afterwards,
+//! and delivered exactly once to the local bus's target queue and, signed, to
+//! an HTTP receiver (`--forward-url`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,7 +12,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use switchboard_devkit::{free_port, local_sqs_client as sqs_client, repo_root};
+use switchboard_devkit::{
+    free_port, local_sqs_client as sqs_client, receive_up_to, repo_root, Receiver, Reply,
+};
+
+/// The forwarding secret the test gives the stack (through its dev dir).
+const FORWARD_SECRET: &str = "whsec_ZTJlLWZvcndhcmQtc2VjcmV0LTI0Ynl0ZXM=";
 
 fn cli() -> Command {
     let binary = switchboard_tests::cli_binary();
@@ -130,6 +137,17 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
     std::fs::create_dir_all(&dev_dir).unwrap();
     let log = dev_dir.join("stack.log");
     let (sqs_port, invoke_port) = (free_port().unwrap(), free_port().unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    std::fs::write(dev_dir.join("forward_secret"), FORWARD_SECRET).unwrap();
+    let receiver = runtime
+        .block_on(Receiver::start(0, Some(FORWARD_SECRET), |received| {
+            Reply::if_verified(received, Reply::Status(200))
+        }))
+        .unwrap();
 
     let child = cli()
         .arg("--dev-dir")
@@ -142,6 +160,7 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
             &invoke_port.to_string(),
         ])
         .args(["--queue-name", "e2e-events", "--visibility-timeout", "2"])
+        .args(["--forward-url", &receiver.url()])
         // The most verbose logs, which must still hold no secret and no body text.
         .args(["--log-level", "trace"])
         .stdin(Stdio::null())
@@ -245,10 +264,6 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
     let keys: std::collections::HashSet<_> = handled.iter().map(|(_, key)| key).collect();
     assert_eq!(keys.len(), expected, "distinct dedupe keys");
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dev_dir.join("stack.json")).unwrap())
             .unwrap();
@@ -276,6 +291,49 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         "the queue is empty"
     );
 
+    // Every event reached each destination exactly once.
+    let forwarded = receiver.received();
+    assert!(
+        forwarded.iter().all(|request| request.verified.is_ok()),
+        "every forwarded request verifies"
+    );
+    let mut forwarded_types: Vec<String> = forwarded
+        .iter()
+        .map(|request| request.json()["event_type"].as_str().unwrap().to_owned())
+        .collect();
+    forwarded_types.sort();
+    let mut handled_types: Vec<String> = handled.iter().map(|(t, _)| t.clone()).collect();
+    handled_types.sort();
+    assert_eq!(
+        forwarded_types, handled_types,
+        "forwarded exactly once each"
+    );
+    let webhook_ids: std::collections::HashSet<_> = forwarded
+        .iter()
+        .map(|request| request.webhook_id())
+        .collect();
+    assert_eq!(webhook_ids.len(), expected, "one webhook-id per event");
+    let on_bus = runtime.block_on(async {
+        let client = sqs_client(state["sqs_endpoint"].as_str().unwrap());
+        let target = state["bus_target_url"].as_str().unwrap();
+        receive_up_to(&client, target, expected + 10, 60)
+            .await
+            .unwrap()
+    });
+    let mut bus_types: Vec<String> = on_bus
+        .iter()
+        .map(|message| {
+            let event: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            assert!(event["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("switchboard."));
+            event["detail-type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    bus_types.sort();
+    assert_eq!(bus_types, handled_types, "on the bus exactly once each");
+
     let errors = std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
     let poll_errors: Vec<&str> = errors
         .lines()
@@ -292,6 +350,10 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
     assert!(
         !log_text.contains(token.trim()),
         "the PluralKit token never reaches a log line"
+    );
+    assert!(
+        !log_text.contains(FORWARD_SECRET.trim_start_matches("whsec_")),
+        "the forwarding secret never reaches a log line"
     );
     assert!(
         !log_text.contains("not-the-token"),

@@ -153,6 +153,15 @@ fn violations(doc: &Yaml) -> Vec<String> {
                     "logs:CreateLogStream" | "logs:PutLogEvents" => {
                         targets == ["ProcessorLogGroup.Arn"]
                     }
+                    // Its own bus: the one it creates, or the one named.
+                    "events:PutEvents" => {
+                        targets
+                            == [
+                                "CreateEventBus",
+                                "EventBus.Arn",
+                                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}",
+                            ]
+                    }
                     _ => false,
                 };
                 if !allowed {
@@ -164,6 +173,41 @@ fn violations(doc: &Yaml) -> Vec<String> {
     let processor = &resource("ProcessorFunction")["Properties"];
     if processor["Environment"]["Variables"]["IDEMPOTENCY_TABLE"].is_badvalue() {
         found.push("processor: IDEMPOTENCY_TABLE is not set".into());
+    }
+    let variables = &processor["Environment"]["Variables"];
+    for variable in [
+        "EVENT_BUS_NAME",
+        "EVENT_BUS_TYPES",
+        "FORWARD_URL",
+        "FORWARD_SECRET",
+        "FORWARD_EVENT_TYPES",
+        "FORWARD_TIMEOUT_MS",
+    ] {
+        if variables[variable].is_badvalue() {
+            found.push(format!("processor: {variable} is not set"));
+        }
+    }
+    let bus = resource("EventBus");
+    if text(&bus["Condition"]) != "CreateEventBus"
+        || text(&bus["Properties"]["Name"]) != "switchboard-${AWS::StackName}"
+    {
+        found.push("EventBus: not created as switchboard-<stack name> by default".into());
+    }
+    if doc["Parameters"]["ForwardSecret"]["NoEcho"].as_bool() != Some(true) {
+        found.push("ForwardSecret is not NoEcho".into());
+    }
+    // A forwarded POST must time out before the function does (less the
+    // time kept back for the batch response), so it fails only its record.
+    let forward_cap = doc["Parameters"]["ForwardTimeoutMs"]["MaxValue"]
+        .as_i64()
+        .unwrap_or(i64::MAX);
+    let limit = switchboard::builtin::config::FORWARD_TIMEOUT_LIMIT.as_millis() as i64;
+    let processor_ms = processor["Timeout"].as_i64().unwrap_or(0) * 1000;
+    let margin = processor::RESPONSE_MARGIN.as_millis() as i64;
+    if forward_cap > limit || limit >= processor_ms - margin {
+        found.push(format!(
+            "ForwardTimeoutMs: cap {forward_cap} ms, limit {limit} ms, processor {processor_ms} ms"
+        ));
     }
     let sqs_event = &processor["Events"]["Queue"]["Properties"];
     if !as_list(&sqs_event["FunctionResponseTypes"])
@@ -309,6 +353,31 @@ fn the_checks_catch_broken_templates() {
             "          IDEMPOTENCY_TABLE: !If [UseIdempotencyStore, !Ref IdempotencyTable, \"\"]\n",
             "",
             "processor: IDEMPOTENCY_TABLE is not set",
+        ),
+        (
+            "                  - !GetAtt EventBus.Arn\n",
+            "                  - \"*\"\n",
+            "wildcard resource *",
+        ),
+        (
+            "    MaxValue: 25000\n",
+            "    MaxValue: 60000\n",
+            "ForwardTimeoutMs: cap 60000 ms",
+        ),
+        (
+            "      Name: !Sub switchboard-${AWS::StackName}\n",
+            "      Name: !Sub events-${AWS::StackName}\n",
+            "EventBus: not created as switchboard-<stack name>",
+        ),
+        (
+            "    NoEcho: true\n    Description: The whsec_",
+            "    Description: The whsec_",
+            "ForwardSecret is not NoEcho",
+        ),
+        (
+            "          FORWARD_SECRET: !Ref ForwardSecret\n",
+            "",
+            "processor: FORWARD_SECRET is not set",
         ),
     ];
     for (from, to, expected) in breakages {

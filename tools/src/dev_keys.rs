@@ -1,5 +1,5 @@
-//! The local dev secrets: an Ed25519 key pair standing in for Discord's and a
-//! PluralKit signing token. Made on first use, kept in the git-ignored dev dir.
+//! The local dev secrets: an Ed25519 key pair standing in for Discord's, a
+//! PluralKit signing token, and the secret forwarded events are signed with. Made on first use, kept in the git-ignored dev dir.
 
 use std::fs;
 use std::path::Path;
@@ -11,10 +11,14 @@ use crate::CliResult;
 
 const SIGNING_KEY_FILE: &str = "discord_signing_key.hex";
 const TOKEN_FILE: &str = "pluralkit_signing_token";
+const FORWARD_SECRET_FILE: &str = "forward_secret";
 
 pub(crate) struct DevKeys {
     pub(crate) signing_key: SigningKey,
     pub(crate) pluralkit_token: String,
+    /// The Standard Webhooks secret the local stack signs forwarded events
+    /// with, and `switchboard listen` verifies them with.
+    pub(crate) forward_secret: String,
 }
 
 impl DevKeys {
@@ -30,6 +34,12 @@ impl DevKeys {
             let token = base64::engine::general_purpose::STANDARD.encode(random_bytes::<48>()?);
             write_private(&token_path, &token)?;
         }
+        let secret_path = dev_dir.join(FORWARD_SECRET_FILE);
+        if !secret_path.exists() {
+            // 24 bytes: the Standard Webhooks specification's smallest key.
+            let key = base64::engine::general_purpose::STANDARD.encode(random_bytes::<24>()?);
+            write_private(&secret_path, &format!("whsec_{key}"))?;
+        }
         let mut seed = [0u8; 32];
         hex::decode_to_slice(fs::read_to_string(&key_path)?.trim(), &mut seed)
             .map_err(|e| format!("{} is not a 32-byte hex key: {e}", key_path.display()))?;
@@ -37,6 +47,7 @@ impl DevKeys {
         Ok(Self {
             signing_key: SigningKey::from_bytes(&seed),
             pluralkit_token,
+            forward_secret: fs::read_to_string(&secret_path)?.trim().to_owned(),
         })
     }
 
@@ -47,6 +58,7 @@ impl DevKeys {
     pub(crate) fn print(&self) {
         println!("DISCORD_PUBLIC_KEY={}", self.public_key_hex());
         println!("PLURALKIT_SIGNING_TOKEN={}", self.pluralkit_token);
+        println!("FORWARD_SECRET={}", self.forward_secret);
         println!("(local development secrets only; never use them in a deployment)");
     }
 }

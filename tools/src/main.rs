@@ -1,6 +1,7 @@
 //! `switchboard`: the developer's companion for the local stack.
 
 mod dev_keys;
+mod listen;
 mod poller;
 mod queues;
 mod send;
@@ -45,6 +46,8 @@ enum Command {
     Redrive(queues::QueueArgs),
     /// Run the whole local stack: moto, `cargo lambda watch` and the poller.
     Stack(stack::StackArgs),
+    /// Receive forwarded events: verify their signatures, print them, answer 200.
+    Listen(listen::ListenArgs),
 }
 
 #[tokio::main]
@@ -57,6 +60,7 @@ async fn main() -> ExitCode {
         Command::Peek(args) => queues::peek(&cli.dev_dir, args).await,
         Command::Redrive(args) => queues::redrive(&cli.dev_dir, args).await,
         Command::Stack(args) => stack::run(&cli.dev_dir, args).await,
+        Command::Listen(args) => listen::run(&cli.dev_dir, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

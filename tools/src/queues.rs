@@ -30,8 +30,11 @@ pub(crate) struct PeekArgs {
     #[command(flatten)]
     pub(crate) queue: QueueArgs,
     /// Show the dead-letter queue instead of the main queue.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "bus")]
     pub(crate) dlq: bool,
+    /// Show what the local event bus delivered (its rule's target queue).
+    #[arg(long)]
+    pub(crate) bus: bool,
     /// Show at most this many messages.
     #[arg(long, default_value_t = 50)]
     pub(crate) max: usize,
@@ -42,6 +45,7 @@ pub(crate) struct Queues {
     pub(crate) client: aws_sdk_sqs::Client,
     pub(crate) queue_url: String,
     pub(crate) dlq_url: Option<String>,
+    pub(crate) bus_target_url: Option<String>,
 }
 
 impl Queues {
@@ -66,20 +70,28 @@ impl Queues {
                 &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
             ),
         };
+        let bus_target_url = state.and_then(|s| s.bus_target_url);
         Ok(Self {
             client,
             queue_url,
             dlq_url,
+            bus_target_url,
         })
     }
 }
 
 pub(crate) async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
     let queues = Queues::resolve(dev_dir, &args.queue).await?;
-    let url = if args.dlq {
-        queues.dlq_url.ok_or("no DLQ URL: pass --dlq-url")?
+    let (url, what) = if args.dlq {
+        let url = queues.dlq_url.ok_or("no DLQ URL: pass --dlq-url")?;
+        (url, "the dead-letter queue")
+    } else if args.bus {
+        let url = queues
+            .bus_target_url
+            .ok_or("no bus target: start the local stack with `make run`")?;
+        (url, "the event bus's target queue")
     } else {
-        queues.queue_url
+        (queues.queue_url, "the queue")
     };
     let messages = receive_all(&queues.client, &url, args.max, 2).await?;
     // Make them visible again at once: peeking must not hold them back.
@@ -95,15 +107,7 @@ pub(crate) async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
                 .await?;
         }
     }
-    println!(
-        "{} message(s) on {}",
-        messages.len(),
-        if args.dlq {
-            "the dead-letter queue"
-        } else {
-            "the queue"
-        }
-    );
+    println!("{} message(s) on {what}", messages.len());
     for message in &messages {
         println!("{}", describe(message));
     }
@@ -118,7 +122,12 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
         .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
         .map_or("?", String::as_str);
     let body = message.body().unwrap_or_default();
-    match switchboard::Envelope::from_json(body) {
+    // On the bus's target queue, the envelope is an EventBridge event's detail.
+    let bus_event: Option<Value> = serde_json::from_str::<Value>(body)
+        .ok()
+        .filter(|event| event.get("detail-type").is_some());
+    let detail = bus_event.as_ref().map(|event| event["detail"].to_string());
+    match switchboard::Envelope::from_json(detail.as_deref().unwrap_or(body)) {
         Ok(envelope) => {
             let payload: Value =
                 serde_json::from_str(envelope.payload.get()).unwrap_or(Value::Null);

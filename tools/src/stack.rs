@@ -1,5 +1,6 @@
 //! `switchboard stack` (what `make run` starts): moto on loopback, the queue
-//! and its DLQ, `cargo lambda watch` with both functions' environment, and the
+//! and its DLQ, the idempotency table, an event bus whose rule copies every
+//! event to a queue, `cargo lambda watch` with both functions' environment, and the
 //! poller. Ctrl-C stops everything it started, and nothing else.
 
 use std::os::unix::process::CommandExt;
@@ -9,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use switchboard::config::{
-    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS,
-    AWS_REGION, AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, IDEMPOTENCY_TABLE,
-    PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
+    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE,
+    AWS_ENDPOINT_URL_SQS, AWS_REGION, AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, EVENT_BUS_NAME,
+    FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
 };
 use switchboard_devkit::{
-    create_idempotency_table, create_queues, local_dynamodb_client, local_sqs_client,
-    wait_for_port, LOCAL_REGION,
+    create_bus_to_queue, create_idempotency_table, create_queues, local_dynamodb_client,
+    local_eventbridge_client, local_sqs_client, wait_for_port, LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
@@ -42,6 +43,10 @@ pub(crate) struct StackArgs {
     /// runtime or the SDK print raw events or bodies).
     #[arg(long, default_value = "info")]
     log_level: String,
+    /// Forward every event, signed with the dev secret, to this URL, e.g.
+    /// `switchboard listen`'s (`make run FORWARD=1`).
+    #[arg(long)]
+    forward_url: Option<String>,
     /// moto's server binary.
     #[arg(long, env = "MOTO_SERVER", default_value = ".venv/bin/moto_server")]
     moto_server: PathBuf,
@@ -165,23 +170,41 @@ async fn start_and_serve(
     let (queue_url, dlq_url) = (queues.queue_url, queues.dlq_url);
     let table = format!("{}-seen", args.queue_name);
     create_idempotency_table(&local_dynamodb_client(&sqs_endpoint), &table).await?;
+    let bus = create_bus_to_queue(
+        &local_eventbridge_client(&sqs_endpoint),
+        &client,
+        &format!("{}-bus", args.queue_name),
+        &format!("{}-bus-target", args.queue_name),
+    )
+    .await?;
 
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
-    let env = [
+    let public_key = keys.public_key_hex();
+    let mut env = vec![
         (QUEUE_URL, queue_url.as_str()),
-        (DISCORD_PUBLIC_KEY, &keys.public_key_hex()),
+        (DISCORD_PUBLIC_KEY, &public_key),
         (PLURALKIT_SIGNING_TOKEN, &keys.pluralkit_token),
         (AWS_ENDPOINT_URL_SQS, &sqs_endpoint),
         (AWS_ENDPOINT_URL_DYNAMODB, &sqs_endpoint),
+        (AWS_ENDPOINT_URL_EVENTBRIDGE, &sqs_endpoint),
         (IDEMPOTENCY_TABLE, &table),
+        (EVENT_BUS_NAME, &bus.bus),
         (AWS_REGION, LOCAL_REGION),
         (AWS_DEFAULT_REGION, LOCAL_REGION),
         (AWS_ACCESS_KEY_ID, "testing"),
         (AWS_SECRET_ACCESS_KEY, "testing"),
         ("RUST_LOG", args.log_level.as_str()),
     ];
-    let env_text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    if let Some(url) = &args.forward_url {
+        env.extend([
+            (FORWARD_URL, url.as_str()),
+            (FORWARD_SECRET, &keys.forward_secret),
+        ]);
+    }
+    // Single-quoted: watch's parser refuses an unquoted value ending in `=`
+    // (base64 padding, as in a `whsec_` secret). No value holds a quote.
+    let env_text: String = env.iter().map(|(k, v)| format!("{k}='{v}'\n")).collect();
     // It holds the dev token: owner-only from the start.
     write_private(&env_file, &env_text)?;
 
@@ -221,6 +244,7 @@ async fn start_and_serve(
         dlq_url: dlq_url.clone(),
         ingest_url: StackState::ingest_url(args.invoke_port),
         invoke_url: StackState::invoke_url(args.invoke_port),
+        bus_target_url: Some(bus.target_queue_url.clone()),
     };
     state.save(dev_dir)?;
 
@@ -232,6 +256,14 @@ async fn start_and_serve(
     println!("  Queue:                  {queue_url}");
     println!("  Dead-letter queue:      {dlq_url}");
     println!("  Idempotency table:      {table}");
+    println!(
+        "  Event bus:              {} (every event also lands on {}: make peek BUS=1)",
+        bus.bus, bus.target_queue_url
+    );
+    match &args.forward_url {
+        Some(url) => println!("  Forwarding to:          {url} (signed; `make listen` verifies)"),
+        None => println!("  Forwarding:             off (make run FORWARD=1, with make listen)"),
+    }
     println!("Next, in another shell:  make send EVENT=ENTITLEMENT_CREATE   (then: make peek)");
     println!("Ctrl-C stops the stack.");
     println!();

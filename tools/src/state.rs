@@ -15,6 +15,9 @@ pub(crate) struct StackState {
     pub(crate) dlq_url: String,
     pub(crate) ingest_url: String,
     pub(crate) invoke_url: String,
+    /// The queue the local bus's rule copies every event to.
+    #[serde(default)]
+    pub(crate) bus_target_url: Option<String>,
 }
 
 impl StackState {

@@ -9,53 +9,16 @@
 //! `store-cost [BATCHES]` (default 50)
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use aws_lambda_events::event::sqs::SqsEvent;
-use serde_json::{json, value::RawValue};
-use switchboard::envelope::{Arrival, Envelope};
 use switchboard::store::dynamodb::DynamoDbStore;
-use switchboard::{Idempotency, LogEvent, Processor, Registry, Sender};
+use switchboard::{Idempotency, LogEvent, Processor, Registry};
+use switchboard_bench::batches::mean_batch_us;
 use switchboard_bench::Error;
 use switchboard_devkit::{create_idempotency_table, local_dynamodb_client, MotoServer};
 
-fn batch(records: usize) -> Result<SqsEvent, Error> {
-    let records: Vec<_> = (0..records)
-        .map(|n| {
-            let payload = RawValue::from_string(
-                json!({"type": "CREATE_SWITCH", "system_id": "s", "id": format!("sw-{n}"),
-                    "data": {"id": format!("sw-{n}"), "members": ["m"]}})
-                .to_string(),
-            )?;
-            let body = Envelope::new(
-                Sender::Pluralkit,
-                "CREATE_SWITCH".into(),
-                Arrival::now(),
-                payload,
-            )
-            .to_json();
-            Ok(
-                json!({"messageId": format!("m{n}"), "receiptHandle": "r", "body": body,
-                "attributes": {}, "messageAttributes": {}}),
-            )
-        })
-        .collect::<Result<_, Error>>()?;
-    Ok(serde_json::from_value(json!({ "Records": records }))?)
-}
-
 /// Mean wall time per record over `batches` batches of 10.
 async fn per_record_us(processor: &Processor, batches: usize) -> Result<f64, Error> {
-    let mut total = 0.0;
-    for _ in 0..batches {
-        let event = batch(10)?;
-        let started = Instant::now();
-        let response = processor.process(event, None).await;
-        total += started.elapsed().as_secs_f64();
-        if !response.batch_item_failures.is_empty() {
-            return Err("a record failed".into());
-        }
-    }
-    Ok(total * 1e6 / (batches * 10) as f64)
+    Ok(mean_batch_us(processor, batches).await? / 10.0)
 }
 
 #[tokio::main(flavor = "current_thread")]
