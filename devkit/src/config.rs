@@ -9,6 +9,7 @@ use switchboard::discord::{config::DEFAULT_ENQUEUE_DEADLINE as DISCORD_DEADLINE,
 use switchboard::discord::{DiscordPublicKeys, ReplayWindow};
 use switchboard::pluralkit::{
     config::DEFAULT_ENQUEUE_DEADLINE as PLURALKIT_DEADLINE, PluralKitConfig, SigningTokens,
+    TokenSource,
 };
 use switchboard::IngestConfig;
 
@@ -77,6 +78,7 @@ impl TestConfig {
         self.config.pluralkit = Some(PluralKitConfig {
             signing_tokens: SigningTokens::parse_list(tokens)
                 .unwrap_or_else(|error| panic!("test token: {error}")),
+            token_source: TokenSource::Variable,
             enqueue_deadline: deadline,
         });
         self

@@ -24,8 +24,8 @@ pub use config::TestConfig;
 pub use destinations::{Behaviour, RecordingDestination};
 pub use fixtures::{fixture, fixture_envelope, repo_root};
 pub use local::{
-    local_dynamodb_client, local_eventbridge_client, local_sdk_config, local_sqs_client,
-    local_sqs_settings, local_ssm_client, LOCAL_REGION,
+    local_aws_settings, local_dynamodb_client, local_eventbridge_client, local_sdk_config,
+    local_sqs_client, local_ssm_client, LOCAL_REGION,
 };
 pub use logs::CapturedLog;
 pub use moto::MotoServer;

@@ -2,7 +2,7 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_sqs::config::{Credentials, SharedCredentialsProvider};
-use switchboard::queue::sqs::SqsSettings;
+use switchboard::aws::AwsSettings;
 
 /// The region every local resource lives in.
 pub const LOCAL_REGION: &str = "us-east-1";
@@ -42,11 +42,12 @@ pub fn local_ssm_client(endpoint: &str) -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&local_sdk_config(endpoint))
 }
 
-/// What ingest's own SQS client needs to reach a local server.
-pub fn local_sqs_settings(endpoint: &str) -> SqsSettings {
-    SqsSettings {
+/// What ingest's own SQS and SSM clients need to reach a local server.
+pub fn local_aws_settings(endpoint: &str) -> AwsSettings {
+    AwsSettings {
         region: LOCAL_REGION.into(),
         credentials: local_credentials(),
-        endpoint_url: Some(endpoint.into()),
+        sqs_endpoint_url: Some(endpoint.into()),
+        ssm_endpoint_url: Some(endpoint.into()),
     }
 }

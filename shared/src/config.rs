@@ -15,6 +15,12 @@ pub const QUEUE_URL: &str = "QUEUE_URL";
 pub const DISCORD_PUBLIC_KEY: &str = "DISCORD_PUBLIC_KEY";
 /// PluralKit's signing tokens, comma-separated.
 pub const PLURALKIT_SIGNING_TOKEN: &str = "PLURALKIT_SIGNING_TOKEN";
+/// The SSM SecureString holding the PluralKit token(s), comma-separated.
+pub const PLURALKIT_SIGNING_TOKEN_PARAMETER: &str = "PLURALKIT_SIGNING_TOKEN_PARAMETER";
+/// The least time between two reads of a secret parameter, per instance.
+pub const SECRET_REFRESH_INTERVAL_SECS: &str = "SECRET_REFRESH_INTERVAL_SECS";
+/// SSM's endpoint, for local development against moto.
+pub const AWS_ENDPOINT_URL_SSM: &str = "AWS_ENDPOINT_URL_SSM";
 /// The replay window on Discord's signed timestamps, in seconds.
 pub const DISCORD_TIMESTAMP_TOLERANCE_SECS: &str = "DISCORD_TIMESTAMP_TOLERANCE_SECS";
 /// The largest body ingest reads.
@@ -91,7 +97,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Neither sender is configured, so ingest would refuse everything.
-    #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN}")]
+    #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN_PARAMETER} (or {PLURALKIT_SIGNING_TOKEN})")]
     NoSender,
 }
 

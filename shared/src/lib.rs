@@ -5,6 +5,8 @@
 //! adapter is behind the `sqs` feature, and each AWS or HTTP adapter behind its own.
 #![warn(missing_docs)]
 
+#[cfg(feature = "sqs")]
+pub mod aws;
 pub mod builtin;
 pub mod config;
 pub mod deadline;
@@ -20,6 +22,7 @@ pub mod pluralkit;
 pub mod processor;
 pub mod queue;
 pub mod rejection;
+pub mod secrets;
 pub mod sender;
 pub mod store;
 pub mod timestamp;

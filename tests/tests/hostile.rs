@@ -15,7 +15,7 @@ use std::sync::Arc;
 use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL};
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::IngestConfig;
-use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::local_aws_settings;
 use switchboard_devkit::sign_discord_request;
 use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
 use switchboard_devkit::{HttpRequest, RequestShape};
@@ -814,7 +814,7 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
         _ => None,
     })
     .unwrap();
-    let sdk = local_sqs_settings(&server.endpoint());
+    let sdk = local_aws_settings(&server.endpoint());
     let ingest = Arc::new(Ingest::new(
         config,
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queues.queue_url.clone()),

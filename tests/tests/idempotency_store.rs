@@ -22,7 +22,7 @@ use switchboard::{
 use switchboard_devkit::event_source::LocalEventSource;
 use switchboard_devkit::{
     create_idempotency_table, create_queues, discord_signature_headers, failed_ids, free_port,
-    local_dynamodb_client, local_sqs_client, local_sqs_settings, sqs_event, HttpRequest,
+    local_aws_settings, local_dynamodb_client, local_sqs_client, sqs_event, HttpRequest,
     MotoServer, Queues,
 };
 use switchboard_tests::proxy::TcpProxy;
@@ -119,7 +119,7 @@ impl Harness {
             _ => None,
         })
         .unwrap();
-        let settings = local_sqs_settings(&self.server.endpoint());
+        let settings = local_aws_settings(&self.server.endpoint());
         Arc::new(Ingest::new(
             config,
             SqsQueue::new(

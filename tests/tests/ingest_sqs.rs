@@ -14,7 +14,7 @@ use switchboard::config::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, QUEUE_URL
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::IngestConfig;
 use switchboard_devkit::discord_signature_headers;
-use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::local_aws_settings;
 use switchboard_devkit::HttpRequest;
 use switchboard_devkit::{create_queues, local_sqs_client as sqs_client, MotoServer};
 use switchboard_tests::{drain_view, DriveIngest};
@@ -54,7 +54,7 @@ fn attribute(message: &aws_sdk_sqs::types::Message, name: &str) -> Option<String
 }
 
 async fn ingest_for(server: &MotoServer, queue_url: &str) -> Arc<Ingest<SqsQueue>> {
-    let sdk = local_sqs_settings(&server.endpoint());
+    let sdk = local_aws_settings(&server.endpoint());
     Arc::new(Ingest::new(
         config(queue_url),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.to_owned()),

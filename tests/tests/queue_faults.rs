@@ -14,7 +14,7 @@ use switchboard::config::*;
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::IngestConfig;
 use switchboard_devkit::discord_signature_headers;
-use switchboard_devkit::local_sqs_settings;
+use switchboard_devkit::local_aws_settings;
 use switchboard_devkit::HttpRequest;
 use switchboard_devkit::{create_queues, free_port, local_sqs_client as sqs_client, MotoServer};
 use switchboard_tests::proxy::{black_hole, failing_first, TcpProxy};
@@ -78,7 +78,7 @@ async fn an_outage_mid_stream_loses_no_acknowledged_event() {
     let queues = create_queues(&direct, "faults-stream", 5, 30)
         .await
         .unwrap();
-    let sdk = local_sqs_settings(&proxy.endpoint());
+    let sdk = local_aws_settings(&proxy.endpoint());
     // Short deadlines keep the outage quick; the defaults are tested elsewhere.
     let ingest = Arc::new(Ingest::new(
         config(&queues.queue_url, Some("300")),
@@ -138,7 +138,7 @@ async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
     let (port, _hole) = black_hole().await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let queue_url = format!("{endpoint}/123456789012/never");
-    let sdk = local_sqs_settings(&endpoint);
+    let sdk = local_aws_settings(&endpoint);
     let ingest = Arc::new(Ingest::new(
         config(&queue_url, None),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.clone()),
@@ -172,7 +172,7 @@ async fn an_endpoint_that_never_answers_gets_503_inside_the_deadline() {
 
 /// Ingest in front of an SQS endpoint at `endpoint`, for the queue `queue_url`.
 fn ingest_at(endpoint: &str, queue_url: &str) -> Arc<Ingest<SqsQueue>> {
-    let sdk = local_sqs_settings(endpoint);
+    let sdk = local_aws_settings(endpoint);
     Arc::new(Ingest::new(
         config(queue_url, None),
         SqsQueue::new(SqsQueue::client_for_ingest(&sdk), queue_url.to_owned()),

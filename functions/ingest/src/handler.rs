@@ -2,7 +2,7 @@
 //! translates between Lambda's event shapes and [`switchboard::decide`]; it
 //! knows nothing of either sender's protocol.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -12,7 +12,8 @@ use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Servi
 use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
-use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection};
+use switchboard::pluralkit::{Refresh, TokenParameter};
+use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection, Sender};
 use uuid::Uuid;
 
 /// Time kept back from the invocation's deadline to send the answer.
@@ -20,19 +21,35 @@ pub(crate) const ANSWER_MARGIN: Duration = Duration::from_millis(200);
 
 /// The function's state, built once at cold start.
 pub struct Ingest<Q> {
-    config: IngestConfig,
+    /// Replaced whole when the PluralKit tokens are read again.
+    config: RwLock<Arc<IngestConfig>>,
     queue: Q,
     clock: fn() -> DateTime<Utc>,
+    token_parameter: Option<TokenParameter>,
 }
 
 impl<Q: EventQueue + 'static> Ingest<Q> {
     /// The function for `config`, sending to `queue`.
     pub fn new(config: IngestConfig, queue: Q) -> Self {
         Self {
-            config,
+            config: RwLock::new(Arc::new(config)),
             queue,
             clock: Utc::now,
+            token_parameter: None,
         }
+    }
+
+    /// Reads the PluralKit tokens from `parameter` again whenever a request's
+    /// token matches none of the current ones (at most once per its interval).
+    /// The configuration should hold the tokens [`TokenParameter::load`] gave.
+    pub fn with_token_parameter(mut self, parameter: TokenParameter) -> Self {
+        self.token_parameter = Some(parameter);
+        self
+    }
+
+    /// The configuration in use now.
+    pub fn config(&self) -> Arc<IngestConfig> {
+        Arc::clone(&self.config.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The queue, for tests to look into.
@@ -53,7 +70,7 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
         self: Arc<Self>,
         mut event: LambdaEvent<LambdaRequest>,
     ) -> Result<impl Serialize, Error> {
-        let screened = screen_raw_event(&mut event.payload, self.config.max_body_bytes);
+        let screened = screen_raw_event(&mut event.payload, self.config().max_body_bytes);
         let time_left = time_left(event.context.deadline, ANSWER_MARGIN);
         let mut adapter = lambda_http::Adapter::from(service_fn(move |request: Request| {
             let ingest = Arc::clone(&self);
@@ -91,7 +108,18 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             id: Uuid::now_v7(),
             at: (self.clock)(),
         };
-        let decision = decide(&self.config, &ingest_request, arrival);
+        let mut decision = decide(&self.config(), &ingest_request, arrival);
+        if let Decision::Reject {
+            sender: Some(Sender::Pluralkit),
+            rejection: Rejection::BadToken,
+        } = decision
+        {
+            // The token may be new: PluralKit's registration sends it seconds
+            // after `set-token` wrote it. Read again, then decide again.
+            if self.refresh_tokens().await {
+                decision = decide(&self.config(), &ingest_request, arrival);
+            }
+        }
         let route = decision.sender().map_or("none", |sender| sender.as_str());
 
         let (response, outcome, event_type) = match decision {
@@ -144,6 +172,36 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             "request"
         );
         response
+    }
+}
+
+impl<Q> Ingest<Q> {
+    /// Reads the token parameter again (if there is one and it is due) and
+    /// puts what it holds in use; true when the tokens were read.
+    async fn refresh_tokens(&self) -> bool {
+        let Some(parameter) = &self.token_parameter else {
+            return false;
+        };
+        match parameter.refresh().await {
+            Refresh::TooSoon => false,
+            Refresh::Failed(error) => {
+                tracing::warn!(
+                    parameter = parameter.name(),
+                    %error,
+                    "the PluralKit token parameter could not be read; the cached tokens stay in use"
+                );
+                false
+            }
+            Refresh::Tokens(tokens) => {
+                let mut config = self.config.write().unwrap_or_else(PoisonError::into_inner);
+                let mut updated = IngestConfig::clone(&config);
+                if let Some(pluralkit) = &mut updated.pluralkit {
+                    pluralkit.signing_tokens = tokens;
+                }
+                *config = Arc::new(updated);
+                true
+            }
+        }
     }
 }
 

@@ -1,8 +1,8 @@
-//! Cold start: configuration and the SQS client, once. Then one thin handler.
+//! Cold start: configuration, the SQS client and (when the PluralKit tokens
+//! live in SSM) the tokens, once. Then one thin handler.
 
-use ingest::Ingest;
 use lambda_http::Error;
-use switchboard::queue::sqs::{SqsQueue, SqsSettings};
+use switchboard::aws::AwsSettings;
 use switchboard::IngestConfig;
 
 #[tokio::main(flavor = "current_thread")]
@@ -13,8 +13,10 @@ async fn main() -> Result<(), Error> {
     for warning in config.warnings() {
         tracing::warn!(warning, "unsafe configuration");
     }
-    let sqs = SqsSettings::from_env()
+    let aws = AwsSettings::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
-    let queue = SqsQueue::new(SqsQueue::client_for_ingest(&sqs), config.queue_url.clone());
-    ingest::run(Ingest::new(config, queue)).await
+    let ingest = ingest::build(config, &aws)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "ingest could not start"))?;
+    ingest::run(ingest).await
 }

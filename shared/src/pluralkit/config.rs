@@ -4,37 +4,149 @@ use std::time::Duration;
 
 use super::verify::SigningTokens;
 use crate::config::{
-    parse_millis, ConfigError, Lookup, PLURALKIT_ENQUEUE_DEADLINE_MS, PLURALKIT_SIGNING_TOKEN,
+    parse_millis, parse_number, ConfigError, Lookup, PLURALKIT_ENQUEUE_DEADLINE_MS,
+    PLURALKIT_SIGNING_TOKEN, PLURALKIT_SIGNING_TOKEN_PARAMETER, SECRET_REFRESH_INTERVAL_SECS,
 };
 
 /// PluralKit waits 10 s and never retries: keep trying the queue for most of that.
 pub const DEFAULT_ENQUEUE_DEADLINE: Duration = Duration::from_secs(8);
 
+/// The least time between two reads of the token parameter when unset.
+pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// How ingest checks and queues PluralKit's requests.
 #[derive(Debug, Clone)]
 pub struct PluralKitConfig {
-    /// The signing tokens any of which a request may carry.
+    /// The signing tokens any of which a request may carry. Empty until the
+    /// parameter is read, when they come from one.
     pub signing_tokens: SigningTokens,
+    /// Where the tokens come from.
+    pub token_source: TokenSource,
     /// The hard deadline for the queue, retries included.
     pub enqueue_deadline: Duration,
 }
 
+/// Where the PluralKit tokens come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `PLURALKIT_SIGNING_TOKEN`, read once (local development).
+    Variable,
+    /// An SSM SecureString (`PLURALKIT_SIGNING_TOKEN_PARAMETER`), read at cold
+    /// start and again on a token that matches none, at most once per
+    /// `refresh_interval`.
+    Parameter {
+        /// The parameter's name.
+        name: String,
+        /// `SECRET_REFRESH_INTERVAL_SECS`.
+        refresh_interval: Duration,
+    },
+}
+
 impl PluralKitConfig {
-    /// Reads PluralKit's variables; `None` when `PLURALKIT_SIGNING_TOKEN` is
-    /// unset, which turns `/pluralkit` off.
+    /// Reads PluralKit's variables; `None` when neither
+    /// `PLURALKIT_SIGNING_TOKEN_PARAMETER` nor `PLURALKIT_SIGNING_TOKEN` is
+    /// set, which turns `/pluralkit` off. Both at once is an error.
     pub fn from_lookup(get: &Lookup<'_>) -> Result<Option<Self>, ConfigError> {
-        let Some(text) = get(PLURALKIT_SIGNING_TOKEN) else {
-            return Ok(None);
+        let (signing_tokens, token_source) = match (
+            get(PLURALKIT_SIGNING_TOKEN),
+            get(PLURALKIT_SIGNING_TOKEN_PARAMETER),
+        ) {
+            (None, None) => return Ok(None),
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    variable: PLURALKIT_SIGNING_TOKEN,
+                    reason: format!(
+                        "is set together with {PLURALKIT_SIGNING_TOKEN_PARAMETER}; \
+                             set only one (the parameter when deployed)"
+                    ),
+                })
+            }
+            (Some(text), None) => (
+                SigningTokens::parse_list(&text).map_err(|error| ConfigError::Invalid {
+                    variable: PLURALKIT_SIGNING_TOKEN,
+                    reason: error.to_string(),
+                })?,
+                TokenSource::Variable,
+            ),
+            (None, Some(name)) => (
+                SigningTokens::none(),
+                TokenSource::Parameter {
+                    name: name.trim().to_owned(),
+                    refresh_interval: refresh_interval(get)?,
+                },
+            ),
         };
-        let signing_tokens =
-            SigningTokens::parse_list(&text).map_err(|error| ConfigError::Invalid {
-                variable: PLURALKIT_SIGNING_TOKEN,
-                reason: error.to_string(),
-            })?;
         Ok(Some(Self {
             signing_tokens,
+            token_source,
             enqueue_deadline: parse_millis(get, PLURALKIT_ENQUEUE_DEADLINE_MS)?
                 .unwrap_or(DEFAULT_ENQUEUE_DEADLINE),
         }))
+    }
+}
+
+fn refresh_interval(get: &Lookup<'_>) -> Result<Duration, ConfigError> {
+    match parse_number(get, SECRET_REFRESH_INTERVAL_SECS)? {
+        None => Ok(DEFAULT_REFRESH_INTERVAL),
+        Some(0) => Err(ConfigError::Invalid {
+            variable: SECRET_REFRESH_INTERVAL_SECS,
+            reason:
+                "must be at least 1 second, or a flood of bad tokens reads SSM on every request"
+                    .into(),
+        }),
+        Some(secs) => Ok(Duration::from_secs(secs)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Option<PluralKitConfig>, ConfigError> {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        PluralKitConfig::from_lookup(&|name: &str| map.get(name).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn a_parameter_starts_with_no_token_and_the_default_interval() {
+        let config = read(&[(PLURALKIT_SIGNING_TOKEN_PARAMETER, "/switchboard/s/token")])
+            .unwrap()
+            .unwrap();
+        assert!(config.signing_tokens.is_empty());
+        assert_eq!(
+            config.token_source,
+            TokenSource::Parameter {
+                name: "/switchboard/s/token".into(),
+                refresh_interval: DEFAULT_REFRESH_INTERVAL
+            }
+        );
+        let variable = read(&[(PLURALKIT_SIGNING_TOKEN, "a,b")]).unwrap().unwrap();
+        assert_eq!(
+            (variable.token_source, variable.signing_tokens.len()),
+            (TokenSource::Variable, 2)
+        );
+        assert!(read(&[]).unwrap().is_none());
+    }
+
+    #[test]
+    fn both_sources_or_a_zero_interval_is_an_error_naming_the_variable() {
+        let both = read(&[
+            (PLURALKIT_SIGNING_TOKEN, "a"),
+            (PLURALKIT_SIGNING_TOKEN_PARAMETER, "/p"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            both.contains(PLURALKIT_SIGNING_TOKEN_PARAMETER) && !both.contains("\"a\""),
+            "{both}"
+        );
+        let zero = read(&[
+            (PLURALKIT_SIGNING_TOKEN_PARAMETER, "/p"),
+            (SECRET_REFRESH_INTERVAL_SECS, "0"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(zero.starts_with(SECRET_REFRESH_INTERVAL_SECS), "{zero}");
     }
 }

@@ -7,9 +7,11 @@ pub mod config;
 pub mod events;
 pub(crate) mod ingest;
 pub mod patch;
+pub mod token_parameter;
 pub mod verify;
 
-pub use config::PluralKitConfig;
+pub use config::{PluralKitConfig, TokenSource};
 pub use events::{DispatchEvent, Event, EventType};
 pub use patch::Patch;
+pub use token_parameter::{Refresh, TokenParameter};
 pub use verify::{SigningTokens, SIGNING_TOKEN_FIELD};

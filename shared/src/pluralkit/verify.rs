@@ -1,16 +1,21 @@
 //! PluralKit's only proof of origin is the `signing_token` in the body. It is
-//! compared in constant time against every configured token.
+//! compared in constant time against every configured token: SHA-256 digests
+//! are compared, never the tokens themselves, so neither the content nor the
+//! length of a configured token shows in the time a comparison takes (a
+//! slice comparison returns at once when the lengths differ).
 
 use std::fmt;
 
+use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 /// The body field that carries the token.
 pub const SIGNING_TOKEN_FIELD: &str = "signing_token";
 
-/// One or more signing tokens (one per registered webhook URL). Never printed.
-#[derive(Clone)]
-pub struct SigningTokens(Vec<Box<[u8]>>);
+/// One or more signing tokens (one per registered webhook URL), kept as their
+/// SHA-256 digests. Never printed.
+#[derive(Clone, Default)]
+pub struct SigningTokens(Vec<[u8; 32]>);
 
 /// Why `PLURALKIT_SIGNING_TOKEN` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,11 +28,11 @@ pub enum SigningTokenError {
 impl SigningTokens {
     /// Parses a comma-separated list of tokens.
     pub fn parse_list(text: &str) -> Result<Self, SigningTokenError> {
-        let tokens: Vec<Box<[u8]>> = text
+        let tokens: Vec<[u8; 32]> = text
             .split(',')
             .map(str::trim)
             .filter(|token| !token.is_empty())
-            .map(|token| token.as_bytes().into())
+            .map(digest)
             .collect();
         if tokens.is_empty() {
             return Err(SigningTokenError::Empty);
@@ -38,12 +43,18 @@ impl SigningTokens {
     /// True when `candidate` equals one of the tokens. Every configured token is
     /// compared, so timing does not tell which one matched.
     pub fn matches(&self, candidate: &str) -> bool {
-        let candidate = candidate.as_bytes();
+        let candidate = digest(candidate);
         let mut matched = Choice::from(0);
         for token in &self.0 {
-            matched |= token.as_ref().ct_eq(candidate);
+            matched |= token.ct_eq(&candidate);
         }
         matched.into()
+    }
+
+    /// No token at all: nothing matches. What a route waiting for its
+    /// parameter to be written holds.
+    pub fn none() -> Self {
+        Self(Vec::new())
     }
 
     /// How many tokens there are.
@@ -51,10 +62,14 @@ impl SigningTokens {
         self.0.len()
     }
 
-    /// True when there is none (never, once parsed).
+    /// True when there is none (never, once parsed; see [`SigningTokens::none`]).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 impl fmt::Debug for SigningTokens {
@@ -88,6 +103,14 @@ mod tests {
         assert!(tokens.matches("first-token"));
         assert!(tokens.matches(TOKEN));
         assert!(!tokens.matches("third-token"));
+    }
+
+    #[test]
+    fn tokens_are_kept_as_digests_of_one_length_whatever_their_own() {
+        let tokens = SigningTokens::parse_list(&format!("a, {TOKEN}")).unwrap();
+        assert!(tokens.0.iter().all(|digest| digest.len() == 32));
+        assert!(tokens.matches("a") && !tokens.matches("b"));
+        assert!(!SigningTokens::none().matches("") && SigningTokens::none().is_empty());
     }
 
     #[test]
