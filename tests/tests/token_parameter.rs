@@ -1,0 +1,187 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The PluralKit tokens in SSM Parameter Store, against moto's SSM, with
+//! ingest built the way its `main` builds it (`ingest::build`): one token or
+//! two at cold start, a token written while ingest runs accepted on the next
+//! request, at most one SSM read per interval under a flood of bad tokens,
+//! the cached tokens kept when SSM is down (401, never 5xx), and a clear
+//! error naming the parameter when SSM cannot be reached at cold start.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ssm::types::ParameterType;
+use serde_json::json;
+use switchboard::config::{
+    PLURALKIT_SIGNING_TOKEN_PARAMETER, QUEUE_URL, SECRET_REFRESH_INTERVAL_SECS,
+};
+use switchboard::IngestConfig;
+use switchboard_devkit::{
+    create_queues, free_port, local_aws_settings, local_sqs_client, local_ssm_client, HttpRequest,
+    MotoServer,
+};
+use switchboard_tests::proxy::{failing_first, TcpProxy};
+use switchboard_tests::DriveIngest;
+
+const PARAMETER: &str = "/switchboard/test/pluralkit-signing-token";
+
+struct Stack {
+    server: MotoServer,
+    queue_url: String,
+    ssm: aws_sdk_ssm::Client,
+}
+
+async fn stack(queue: &str) -> Stack {
+    let server = MotoServer::start();
+    let endpoint = server.endpoint();
+    let queue_url = create_queues(&local_sqs_client(&endpoint), queue, 5, 30)
+        .await
+        .unwrap()
+        .queue_url;
+    let ssm = local_ssm_client(&endpoint);
+    Stack {
+        server,
+        queue_url,
+        ssm,
+    }
+}
+
+impl Stack {
+    async fn write(&self, tokens: &str) {
+        self.ssm
+            .put_parameter()
+            .name(PARAMETER)
+            .value(tokens)
+            .r#type(ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Ingest as `main` builds it, reading SSM through `ssm_endpoint`.
+    async fn ingest(
+        &self,
+        ssm_endpoint: &str,
+        interval_secs: u64,
+    ) -> Result<Arc<ingest::Ingest<switchboard::queue::sqs::SqsQueue>>, ingest::BuildError> {
+        let interval = interval_secs.to_string();
+        let vars = [
+            (QUEUE_URL, self.queue_url.as_str()),
+            (PLURALKIT_SIGNING_TOKEN_PARAMETER, PARAMETER),
+            (SECRET_REFRESH_INTERVAL_SECS, interval.as_str()),
+        ];
+        let config = IngestConfig::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+        .unwrap();
+        let mut aws = local_aws_settings(&self.server.endpoint());
+        aws.ssm_endpoint_url = Some(ssm_endpoint.to_owned());
+        ingest::build(config, &aws).await.map(Arc::new)
+    }
+}
+
+fn ping(token: &str) -> HttpRequest {
+    HttpRequest::post(
+        "/pluralkit",
+        json!({"type": "PING", "signing_token": token}).to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_token_or_two_at_cold_start() {
+    let stack = stack("tokens-cold").await;
+    let endpoint = stack.server.endpoint();
+    stack.write("token-a").await;
+    let one = stack.ingest(&endpoint, 5).await.unwrap();
+    assert_eq!(one.answer(ping("token-a")).await.status, 200);
+    assert_eq!(one.answer(ping("token-b")).await.status, 401);
+
+    stack.write("token-a, token-b").await;
+    let two = stack.ingest(&endpoint, 5).await.unwrap();
+    assert_eq!(two.answer(ping("token-a")).await.status, 200);
+    assert_eq!(two.answer(ping("token-b")).await.status, 200);
+    assert_eq!(two.answer(ping("token-c")).await.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_written_while_ingest_runs_is_accepted_on_the_next_request() {
+    let stack = stack("tokens-live").await;
+    let endpoint = stack.server.endpoint();
+    // Deployed before the parameter exists, as on a first registration.
+    let ingest = stack.ingest(&endpoint, 1).await.unwrap();
+    assert_eq!(ingest.answer(ping("new-token")).await.status, 401);
+
+    stack.write("new-token").await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    // PluralKit's registration handshake: the real token, then a random one.
+    assert_eq!(ingest.answer(ping("new-token")).await.status, 200);
+    assert_eq!(ingest.answer(ping("random-token")).await.status, 401);
+
+    stack.write("rotated-token").await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(ingest.answer(ping("rotated-token")).await.status, 200);
+    assert_eq!(
+        ingest.answer(ping("new-token")).await.status,
+        401,
+        "a replaced token is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_bad_tokens_reads_ssm_at_most_once_per_interval() {
+    let stack = stack("tokens-flood").await;
+    stack.write("the-token").await;
+    // moto closes every connection, so the counter's requests are SSM calls.
+    let counter = failing_first(stack.server.port, 0).await;
+    let ingest = stack.ingest(&counter.endpoint(), 1).await.unwrap();
+    assert_eq!(counter.requests(), 1, "the cold-start read");
+    let started = Instant::now();
+    for n in 0..1_000 {
+        let answer = ingest.answer(ping(&format!("bad-{n}"))).await;
+        assert_eq!(answer.status, 401);
+    }
+    let intervals = started.elapsed().as_secs_f64().ceil() as usize;
+    let reads = counter.requests() - 1;
+    println!("1,000 bad tokens in {:?}: {reads} SSM read(s)", started.elapsed());
+    assert!(
+        reads <= intervals,
+        "{reads} reads in {:?} (interval 1 s)",
+        started.elapsed()
+    );
+    assert_eq!(ingest.answer(ping("the-token")).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_ssm_down_the_cached_tokens_still_work_and_a_wrong_one_gets_401() {
+    let stack = stack("tokens-down").await;
+    stack.write("cached-token").await;
+    let mut proxy = TcpProxy::start(free_port().unwrap(), stack.server.port).await;
+    let ingest = stack.ingest(&proxy.endpoint(), 1).await.unwrap();
+    proxy.stop().await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+
+    let started = Instant::now();
+    assert_eq!(ingest.answer(ping("wrong-token")).await.status, 401);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the failed refresh is bounded: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(ingest.answer(ping("cached-token")).await.status, 200);
+    for n in 0..20 {
+        assert_eq!(ingest.answer(ping(&format!("w{n}"))).await.status, 401);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssm_unreachable_at_cold_start_is_an_error_naming_the_parameter() {
+    let stack = stack("tokens-missing").await;
+    let closed = format!("http://127.0.0.1:{}", free_port().unwrap());
+    let Err(error) = stack.ingest(&closed, 5).await else {
+        panic!("ingest started without its tokens");
+    };
+    let message = error.to_string();
+    assert!(message.contains(PARAMETER), "{message}");
+}
