@@ -20,6 +20,8 @@ use tokio::net::TcpListener;
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// Its path, e.g. `/webhooks`.
+    pub path: String,
     /// Its headers.
     pub headers: http::HeaderMap,
     /// Its body as text (switchboard sends JSON).
@@ -159,6 +161,7 @@ async fn answer(
         None => Ok(()),
     };
     let request = Received {
+        path: parts.uri.path().to_owned(),
         headers: parts.headers,
         body: String::from_utf8_lossy(&body).into_owned(),
         verified,

@@ -144,7 +144,10 @@ async fn a_flood_of_bad_tokens_reads_ssm_at_most_once_per_interval() {
     }
     let intervals = started.elapsed().as_secs_f64().ceil() as usize;
     let reads = counter.requests() - 1;
-    println!("1,000 bad tokens in {:?}: {reads} SSM read(s)", started.elapsed());
+    println!(
+        "1,000 bad tokens in {:?}: {reads} SSM read(s)",
+        started.elapsed()
+    );
     assert!(
         reads <= intervals,
         "{reads} reads in {:?} (interval 1 s)",

@@ -10,7 +10,7 @@ use ed25519_dalek::SigningKey;
 use crate::CliResult;
 
 const SIGNING_KEY_FILE: &str = "discord_signing_key.hex";
-const TOKEN_FILE: &str = "pluralkit_signing_token";
+pub(crate) const TOKEN_FILE: &str = "pluralkit_signing_token";
 const FORWARD_SECRET_FILE: &str = "forward_secret";
 
 pub(crate) struct DevKeys {

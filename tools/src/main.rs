@@ -1,7 +1,9 @@
 //! `switchboard`: the developer's companion for the local stack.
 
 mod dev_keys;
+mod doctor;
 mod listen;
+mod pluralkit;
 mod poller;
 mod queues;
 mod send;
@@ -46,6 +48,13 @@ enum Command {
     Redrive(queues::QueueArgs),
     /// Run the whole local stack: moto, `cargo lambda watch` and the poller.
     Stack(stack::StackArgs),
+    /// Check a deployed (or local) endpoint the way the senders will, before registering it.
+    Doctor(doctor::DoctorArgs),
+    /// PluralKit registration: write the signing token ingest reads from SSM.
+    Pluralkit {
+        #[command(subcommand)]
+        command: pluralkit::PluralKitCommand,
+    },
     /// Receive forwarded events: verify their signatures, print them, answer 200.
     Listen(listen::ListenArgs),
 }
@@ -61,6 +70,8 @@ async fn main() -> ExitCode {
         Command::Redrive(args) => queues::redrive(&cli.dev_dir, args).await,
         Command::Stack(args) => stack::run(&cli.dev_dir, args).await,
         Command::Listen(args) => listen::run(&cli.dev_dir, args).await,
+        Command::Doctor(args) => doctor::run(&cli.dev_dir, args).await,
+        Command::Pluralkit { command } => pluralkit::run(&cli.dev_dir, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

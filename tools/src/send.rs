@@ -34,6 +34,10 @@ pub(crate) struct SendArgs {
     /// Sign with the wrong key (Discord) or send a wrong token (PluralKit); expects 401.
     #[arg(long)]
     bad_signature: bool,
+    /// The PluralKit token to send (default: the dev token), e.g. one just
+    /// written with `switchboard pluralkit set-token`.
+    #[arg(long, conflicts_with = "bad_signature")]
+    token: Option<String>,
     /// The ingest base URL; the route (/discord or /pluralkit) is appended.
     #[arg(long, env = "SWITCHBOARD_INGEST_URL")]
     url: Option<String>,
@@ -135,10 +139,10 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
             }
             Sender::Pluralkit => {
                 let mut value = value;
-                let token = if args.bad_signature {
-                    "not-the-token".to_owned()
-                } else {
-                    keys.pluralkit_token.clone()
+                let token = match (&args.token, args.bad_signature) {
+                    (_, true) => "not-the-token".to_owned(),
+                    (Some(token), false) => token.clone(),
+                    (None, false) => keys.pluralkit_token.clone(),
                 };
                 if let Value::Object(fields) = &mut value {
                     fields.insert(SIGNING_TOKEN_FIELD.into(), Value::String(token));

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use switchboard::config::{
     AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE,
-    AWS_ENDPOINT_URL_SQS, AWS_REGION, AWS_SECRET_ACCESS_KEY, DISCORD_PUBLIC_KEY, EVENT_BUS_NAME,
-    FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN, QUEUE_URL,
+    AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM, AWS_REGION, AWS_SECRET_ACCESS_KEY,
+    DISCORD_PUBLIC_KEY, EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE,
+    PLURALKIT_SIGNING_TOKEN_PARAMETER, QUEUE_URL,
 };
 use switchboard_devkit::{
     create_bus_to_queue, create_idempotency_table, create_queues, local_dynamodb_client,
-    local_eventbridge_client, local_sqs_client, wait_for_port, LOCAL_REGION,
+    local_eventbridge_client, local_sqs_client, local_ssm_client, wait_for_port, LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
@@ -177,6 +178,18 @@ async fn start_and_serve(
         &format!("{}-bus-target", args.queue_name),
     )
     .await?;
+    // The deployed path: ingest reads the token from SSM, and
+    // `switchboard pluralkit set-token` changes it while the stack runs.
+    let token_parameter = format!("/switchboard/{}/pluralkit-signing-token", args.queue_name);
+    local_ssm_client(&sqs_endpoint)
+        .put_parameter()
+        .name(&token_parameter)
+        .value(&keys.pluralkit_token)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| format!("SSM: {}", aws_sdk_ssm::error::DisplayErrorContext(e)))?;
 
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
@@ -184,10 +197,11 @@ async fn start_and_serve(
     let mut env = vec![
         (QUEUE_URL, queue_url.as_str()),
         (DISCORD_PUBLIC_KEY, &public_key),
-        (PLURALKIT_SIGNING_TOKEN, &keys.pluralkit_token),
+        (PLURALKIT_SIGNING_TOKEN_PARAMETER, &token_parameter),
         (AWS_ENDPOINT_URL_SQS, &sqs_endpoint),
         (AWS_ENDPOINT_URL_DYNAMODB, &sqs_endpoint),
         (AWS_ENDPOINT_URL_EVENTBRIDGE, &sqs_endpoint),
+        (AWS_ENDPOINT_URL_SSM, &sqs_endpoint),
         (IDEMPOTENCY_TABLE, &table),
         (EVENT_BUS_NAME, &bus.bus),
         (AWS_REGION, LOCAL_REGION),
@@ -245,6 +259,7 @@ async fn start_and_serve(
         ingest_url: StackState::ingest_url(args.invoke_port),
         invoke_url: StackState::invoke_url(args.invoke_port),
         bus_target_url: Some(bus.target_queue_url.clone()),
+        pluralkit_token_parameter: Some(token_parameter.clone()),
     };
     state.save(dev_dir)?;
 
@@ -256,6 +271,9 @@ async fn start_and_serve(
     println!("  Queue:                  {queue_url}");
     println!("  Dead-letter queue:      {dlq_url}");
     println!("  Idempotency table:      {table}");
+    println!(
+        "  PluralKit token in:     {token_parameter} (switchboard pluralkit set-token <TOKEN>)"
+    );
     println!(
         "  Event bus:              {} (every event also lands on {}: make peek BUS=1)",
         bus.bus, bus.target_queue_url

@@ -18,6 +18,9 @@ pub(crate) struct StackState {
     /// The queue the local bus's rule copies every event to.
     #[serde(default)]
     pub(crate) bus_target_url: Option<String>,
+    /// The SSM parameter ingest reads the PluralKit tokens from.
+    #[serde(default)]
+    pub(crate) pluralkit_token_parameter: Option<String>,
 }
 
 impl StackState {
