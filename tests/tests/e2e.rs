@@ -16,6 +16,9 @@ use switchboard_devkit::{
     free_port, local_sqs_client as sqs_client, receive_up_to, repo_root, Receiver, Reply,
 };
 
+/// The PluralKit token the test registers while the stack runs.
+const NEW_TOKEN: &str = "e2e-registered-token-0123456789";
+
 /// The forwarding secret the test gives the stack (through its dev dir).
 const FORWARD_SECRET: &str = "whsec_ZTJlLWZvcndhcmQtc2VjcmV0LTI0Ynl0ZXM=";
 
@@ -379,6 +382,86 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
             .lines()
             .any(|l| l.contains("TRACE") && l.contains("record decoded")),
         "the functions really logged at TRACE"
+    );
+
+    // PluralKit's registration, as a user does it: `set-token`, then the
+    // handshake (the real token gets 200, a random one 401) with no restart,
+    // within the refresh interval.
+    let set_token = cli()
+        .arg("--dev-dir")
+        .arg(&stack.dev_dir)
+        .args(["pluralkit", "set-token", NEW_TOKEN])
+        .output()
+        .unwrap();
+    assert!(
+        set_token.status.success(),
+        "set-token: {}",
+        String::from_utf8_lossy(&set_token.stderr)
+    );
+    let written = Instant::now();
+    let ping_with = |token: &str| {
+        cli()
+            .arg("--dev-dir")
+            .arg(&stack.dev_dir)
+            .args(["send", "PING", "--sender", "pluralkit", "--token", token])
+            .output()
+            .unwrap()
+    };
+    while !ping_with(NEW_TOKEN).status.success() {
+        assert!(
+            written.elapsed() < Duration::from_secs(7),
+            "the new token was not accepted within the 5 s refresh interval"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    println!("new token accepted {:?} after set-token", written.elapsed());
+    let random = cli()
+        .arg("--dev-dir")
+        .arg(&stack.dev_dir)
+        .args(["send", "PING", "--bad-signature"])
+        .output()
+        .unwrap();
+    assert!(random.status.success(), "a random token gets exactly 401");
+
+    // doctor against the running stack: every check passes with the real
+    // token, and the real-token check fails with a wrong one.
+    let ingest_url = state["ingest_url"].as_str().unwrap().to_owned();
+    let doctor = |token: &str| {
+        cli()
+            .arg("--dev-dir")
+            .arg(&stack.dev_dir)
+            .args([
+                "doctor",
+                &ingest_url,
+                "--allow-http",
+                "--pluralkit-token",
+                token,
+            ])
+            .output()
+            .unwrap()
+    };
+    let healthy = doctor(NEW_TOKEN);
+    let report = String::from_utf8_lossy(&healthy.stdout).into_owned();
+    assert!(healthy.status.success(), "{report}");
+    assert!(
+        report.contains("PASS  nothing was queued by the checks"),
+        "{report}"
+    );
+    assert!(!report.contains("FAIL"), "{report}");
+    let wrong = doctor("not-the-registered-token");
+    let report = String::from_utf8_lossy(&wrong.stdout).into_owned();
+    assert!(!wrong.status.success(), "{report}");
+    let failed: Vec<&str> = report.lines().filter(|l| l.contains("FAIL")).collect();
+    assert_eq!(failed.len(), 1, "{report}");
+    assert!(
+        failed[0].contains("real token gets exactly 200"),
+        "{report}"
+    );
+    let log_text =
+        stack.log_text() + &std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
+    assert!(
+        !log_text.contains(NEW_TOKEN) && !log_text.contains("not-the-registered-token"),
+        "neither the registered token nor doctor's wrong one reaches a log line"
     );
 
     let status = stack.terminate();

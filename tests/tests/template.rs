@@ -32,6 +32,18 @@ fn text(value: &Yaml) -> String {
     }
 }
 
+/// A policy's statements, with a conditional one (`!If [cond, statement,
+/// !Ref AWS::NoValue]`) read as the statement it adds.
+fn statements(policy: &Yaml) -> Vec<&Yaml> {
+    as_list(&policy["PolicyDocument"]["Statement"])
+        .into_iter()
+        .map(|statement| match statement {
+            Yaml::Array(branches) if branches.len() == 3 => &branches[1],
+            other => other,
+        })
+        .collect()
+}
+
 /// Every broken promise, in words.
 fn violations(doc: &Yaml) -> Vec<String> {
     let mut found = Vec::new();
@@ -48,7 +60,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         }
         if kind == "AWS::IAM::Role" {
             for policy in as_list(&body["Properties"]["Policies"]) {
-                for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+                for statement in statements(policy) {
                     for action in as_list(&statement["Action"]) {
                         if text(action).contains('*') {
                             found.push(format!("{name}: wildcard action {}", text(action)));
@@ -72,7 +84,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         found.push("IngestFunction does not use IngestRole".into());
     }
     for policy in as_list(&resource("IngestRole")["Properties"]["Policies"]) {
-        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+        for statement in statements(policy) {
             for action in as_list(&statement["Action"]) {
                 let action = text(action);
                 let targets: Vec<String> = as_list(&statement["Resource"])
@@ -80,7 +92,20 @@ fn violations(doc: &Yaml) -> Vec<String> {
                     .map(text)
                     .collect();
                 let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
-                    || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"]);
+                    || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"])
+                    // The one token parameter, default or named.
+                    || (action == "ssm:GetParameter"
+                        && targets
+                            == [
+                                "DefaultTokenParameter",
+                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/pluralkit-signing-token",
+                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitSigningTokenParameter}",
+                            ])
+                    // Its key, and only through SSM.
+                    || (action == "kms:Decrypt"
+                        && targets == ["PluralKitTokenKmsKeyArn"]
+                        && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                            == "ssm.${AWS::Region}.amazonaws.com");
                 if !allowed {
                     found.push(format!("IngestRole allows {action} on {targets:?}"));
                 }
@@ -134,7 +159,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         found.push("ProcessorFunction does not use ProcessorRole".into());
     }
     for policy in as_list(&resource("ProcessorRole")["Properties"]["Policies"]) {
-        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+        for statement in statements(policy) {
             let targets: Vec<String> = as_list(&statement["Resource"])
                 .into_iter()
                 .map(text)
@@ -246,8 +271,18 @@ fn violations(doc: &Yaml) -> Vec<String> {
     if !alarm_on_dlq {
         found.push("no alarm on DLQ depth > 0".into());
     }
-    if doc["Parameters"]["PluralKitSigningTokens"]["NoEcho"].as_bool() != Some(true) {
-        found.push("PluralKitSigningTokens is not NoEcho".into());
+    // No token in any environment variable: ingest reads it from SSM.
+    let ingest_variables = &resource("IngestFunction")["Properties"]["Environment"]["Variables"];
+    if !ingest_variables["PLURALKIT_SIGNING_TOKEN"].is_badvalue()
+        || !doc["Parameters"]["PluralKitSigningTokens"].is_badvalue()
+    {
+        found.push("a PluralKit token is in the template or the environment".into());
+    }
+    if as_list(&ingest_variables["PLURALKIT_SIGNING_TOKEN_PARAMETER"])
+        .iter()
+        .all(|value| !text(value).ends_with("/pluralkit-signing-token"))
+    {
+        found.push("ingest: PLURALKIT_SIGNING_TOKEN_PARAMETER is not the token parameter".into());
     }
     let globals = &doc["Globals"]["Function"];
     if text(&globals["Runtime"]) != "provided.al2023"
@@ -284,8 +319,8 @@ fn the_checks_catch_broken_templates() {
             "wildcard action sqs:*",
         ),
         (
-            "Resource: !GetAtt EventsQueue.Arn\n              - Sid: WriteItsOwnLogs",
-            "Resource: \"*\"\n              - Sid: WriteItsOwnLogs",
+            "Resource: !GetAtt EventsQueue.Arn\n              - Sid: ReadThePluralKitTokenParameterOnly",
+            "Resource: \"*\"\n              - Sid: ReadThePluralKitTokenParameterOnly",
             "wildcard resource *",
         ),
         (
@@ -310,9 +345,19 @@ fn the_checks_catch_broken_templates() {
         ),
         ("Threshold: 0", "Threshold: 10", "no alarm on DLQ depth > 0"),
         (
-            "    NoEcho: true\n",
-            "",
-            "PluralKitSigningTokens is not NoEcho",
+            "          SECRET_REFRESH_INTERVAL_SECS: \"5\"\n",
+            "          SECRET_REFRESH_INTERVAL_SECS: \"5\"\n          PLURALKIT_SIGNING_TOKEN: !Ref DiscordPublicKeys\n",
+            "a PluralKit token is in the template or the environment",
+        ),
+        (
+            "                  - !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitSigningTokenParameter}\n",
+            "                  - !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/*\n",
+            "wildcard resource",
+        ),
+        (
+            "                      kms:ViaService: !Sub ssm.${AWS::Region}.amazonaws.com\n",
+            "                      kms:ViaService: !Sub s3.${AWS::Region}.amazonaws.com\n",
+            "IngestRole allows kms:Decrypt",
         ),
         (
             "Action: sqs:SendMessage",
