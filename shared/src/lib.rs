@@ -25,6 +25,7 @@ pub mod rejection;
 pub mod secrets;
 pub mod sender;
 pub mod store;
+pub mod telemetry;
 pub mod timestamp;
 
 pub use builtin::LogEvent;

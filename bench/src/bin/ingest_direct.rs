@@ -19,5 +19,9 @@ async fn main() -> Result<(), Error> {
         &var("AWS_ACCESS_KEY_ID")?,
         &var("AWS_SECRET_ACCESS_KEY")?,
     );
-    ingest::run(Ingest::new(config, queue)).await
+    ingest::run(
+        Ingest::new(config, queue),
+        switchboard::telemetry::Metrics::install()?,
+    )
+    .await
 }

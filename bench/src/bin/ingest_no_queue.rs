@@ -39,5 +39,9 @@ async fn main() -> Result<(), Error> {
     let queue = DiscardingQueue {
         wait: Duration::from_millis(wait_ms),
     };
-    ingest::run(Ingest::new(config, queue)).await
+    ingest::run(
+        Ingest::new(config, queue),
+        switchboard::telemetry::Metrics::install()?,
+    )
+    .await
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
 use switchboard::pluralkit::{Refresh, TokenParameter};
+use switchboard::telemetry::{self, Metrics};
 use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection, Sender};
 use uuid::Uuid;
 
@@ -146,7 +147,10 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                     }
                     _ => deadline,
                 };
-                match self.queue.enqueue(&event, deadline).await {
+                let enqueue_started = Instant::now();
+                let enqueued = self.queue.enqueue(&event, deadline).await;
+                telemetry::enqueue_latency(route, enqueue_started.elapsed());
+                match enqueued {
                     Ok(()) => (acknowledge(sender.success_status()), "queued", event_type),
                     Err(error) => {
                         // The fields an alert filters on: a 503 to PluralKit is a lost event.
@@ -163,6 +167,7 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 }
             }
         };
+        telemetry::request(route, outcome);
         tracing::info!(
             route,
             outcome,
@@ -403,10 +408,19 @@ fn answer_screened(path: &str, rejection: Rejection) -> Response<Body> {
 }
 
 /// Runs the function on the Lambda runtime.
-pub async fn run<Q: EventQueue + 'static>(ingest: Ingest<Q>) -> Result<(), Error> {
+pub async fn run<Q: EventQueue + 'static>(
+    ingest: Ingest<Q>,
+    metrics: Metrics,
+) -> Result<(), Error> {
     let ingest = Arc::new(ingest);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {
-        Arc::clone(&ingest).call(event)
+        let ingest = Arc::clone(&ingest);
+        async move {
+            let answer = ingest.call(event).await;
+            // Once per invocation, before the answer goes back.
+            metrics.flush_to_stdout();
+            answer
+        }
     }))
     .await
 }

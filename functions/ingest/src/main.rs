@@ -8,6 +8,7 @@ use switchboard::IngestConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     switchboard::logging::init();
+    let metrics = switchboard::telemetry::Metrics::install()?;
     let config = IngestConfig::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
     for warning in config.warnings() {
@@ -18,5 +19,5 @@ async fn main() -> Result<(), Error> {
     let ingest = ingest::build(config, &aws)
         .await
         .inspect_err(|error| tracing::error!(%error, "ingest could not start"))?;
-    ingest::run(ingest).await
+    ingest::run(ingest, metrics).await
 }

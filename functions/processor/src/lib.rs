@@ -16,6 +16,7 @@ use switchboard::deadline::time_left;
 use switchboard::builtin::event_bus::EventBus;
 use switchboard::builtin::forward::{Forward, ForwardSetupError};
 use switchboard::store::dynamodb::DynamoDbStore;
+use switchboard::telemetry::Metrics;
 use switchboard::{Idempotency, Processor, ProcessorConfig, Registry};
 
 /// Time kept back from the invocation's deadline to send the batch response.
@@ -76,11 +77,14 @@ pub fn build_with(
 }
 
 /// Runs the function on the Lambda runtime.
-pub async fn run(processor: Processor) -> Result<(), Error> {
+pub async fn run(processor: Processor, metrics: Metrics) -> Result<(), Error> {
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = record_deadline(event.context.deadline);
-        Ok::<SqsBatchResponse, Error>(processor.process(event.payload, deadline).await)
+        let response = processor.process(event.payload, deadline).await;
+        // Once per invocation, before the batch response goes back.
+        metrics.flush_to_stdout();
+        Ok::<SqsBatchResponse, Error>(response)
     }))
     .await
 }

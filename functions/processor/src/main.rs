@@ -7,6 +7,7 @@ use switchboard::ProcessorConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     switchboard::logging::init();
+    let metrics = switchboard::telemetry::Metrics::install()?;
     let config = ProcessorConfig::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
     for warning in config.warnings() {
@@ -18,5 +19,5 @@ async fn main() -> Result<(), Error> {
         .await
         .inspect_err(|error| tracing::error!(%error, "processor could not start"))?;
     tracing::info!(destinations = ?processor.destination_names(), "processor ready");
-    processor::run(processor).await
+    processor::run(processor, metrics).await
 }

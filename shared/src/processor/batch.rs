@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
@@ -16,6 +17,8 @@ use super::idempotency::{
 };
 use super::registry::Registry;
 use crate::envelope::Envelope;
+use crate::sender::Sender;
+use crate::telemetry;
 
 /// A decoding error reduced to its category and position. serde's messages
 /// quote the values they fail on (`invalid type: string "my diary entry…"`),
@@ -212,20 +215,46 @@ impl Parts<'_> {
         let mut outcomes: Vec<Result<(), RecordFailure>> =
             message_ids.iter().map(|_| Ok(())).collect();
 
-        let admissions: Vec<(usize, Result<Option<Admitted>, RecordFailure>)> =
-            futures::stream::iter(event.records.into_iter().enumerate())
-                .map(|(index, record)| async move {
-                    (index, self.within(self.admit(index, record)).await)
-                })
-                .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
+        // What the metrics say of each record: its sender and, for one that
+        // succeeds, whether it was a duplicate or of an unknown type.
+        let mut senders: Vec<&'static str> = message_ids.iter().map(|_| "none").collect();
+        let mut success: Vec<&'static str> = message_ids.iter().map(|_| "handled").collect();
+        let admissions: Vec<(
+            usize,
+            Option<Sender>,
+            Result<Option<Admitted>, RecordFailure>,
+        )> = futures::stream::iter(event.records.into_iter().enumerate())
+            .map(|(index, record)| async move {
+                let decoded = self.decode(index, record);
+                let sender = decoded.as_ref().ok().map(|record| record.envelope.source);
+                let admission = match decoded {
+                    Ok(record) => self.within(self.claim(record)).await,
+                    Err(failure) => Err(failure),
+                };
+                (index, sender, admission)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
         let mut admitted = Vec::new();
-        for (index, admission) in admissions {
+        let now = Utc::now();
+        for (index, sender, admission) in admissions {
+            if let Some(sender) = sender {
+                senders[index] = sender.as_str();
+            }
             match admission {
-                Ok(Some(record)) => admitted.push(record),
+                Ok(Some(record)) => {
+                    let age = (now - record.context.received_at)
+                        .to_std()
+                        .unwrap_or_default();
+                    telemetry::event_age(senders[index], age);
+                    if record.event.is_unknown() {
+                        success[index] = "unknown";
+                    }
+                    admitted.push(record);
+                }
                 // A duplicate: done, nothing to run.
-                Ok(None) => {}
+                Ok(None) => success[index] = "duplicate",
                 Err(failure) => outcomes[index] = Err(failure),
             }
         }
@@ -233,8 +262,11 @@ impl Parts<'_> {
 
         let handled = futures::stream::iter(&admitted)
             .map(|record| async move {
+                let started = Instant::now();
                 let work = run_handlers(self.registry, &record.event, &record.context);
-                (record.index, self.within(work).await)
+                let result = self.within(work).await;
+                telemetry::handler_duration(record.envelope.source.as_str(), started.elapsed());
+                (record.index, result)
             })
             .buffer_unordered(self.concurrency)
             .collect::<Vec<Outcome>>();
@@ -270,7 +302,13 @@ impl Parts<'_> {
         }
 
         let mut response = SqsBatchResponse::default();
-        for (message_id, outcome) in message_ids.into_iter().zip(outcomes) {
+        for (index, (message_id, outcome)) in message_ids.into_iter().zip(outcomes).enumerate() {
+            let status = if outcome.is_ok() {
+                success[index]
+            } else {
+                "failed"
+            };
+            telemetry::event(senders[index], status);
             if let Err(failure) = outcome {
                 tracing::warn!(message_id = message_id.as_deref().unwrap_or(""), error = %failure, "record failed");
                 // An empty identifier makes Lambda retry the whole batch: better
@@ -294,13 +332,8 @@ impl Parts<'_> {
         }
     }
 
-    /// Decodes a record and, when guarded, claims its dedupe key. `None` for
-    /// a duplicate of an event already handled.
-    async fn admit(
-        &self,
-        index: usize,
-        record: SqsMessage,
-    ) -> Result<Option<Admitted>, RecordFailure> {
+    /// Decodes a record into its envelope, event and context.
+    fn decode(&self, index: usize, record: SqsMessage) -> Result<Admitted, RecordFailure> {
         let body = record.body.as_deref().ok_or(RecordFailure::NoBody)?;
         let envelope =
             Envelope::from_json(body).map_err(|e| RecordFailure::NotAnEnvelope(e.into()))?;
@@ -335,12 +368,17 @@ impl Parts<'_> {
                 "data did not fit its type's model; handed to the fallback as unknown"
             );
         }
-        let admitted = Admitted {
+        Ok(Admitted {
             index,
             envelope,
             event,
             context,
-        };
+        })
+    }
+
+    /// Claims a decoded record's dedupe key when guarded. `None` for a
+    /// duplicate of an event already handled.
+    async fn claim(&self, admitted: Admitted) -> Result<Option<Admitted>, RecordFailure> {
         let Some(idempotency) = self.idempotency else {
             return Ok(Some(admitted));
         };
