@@ -190,6 +190,14 @@ struct Admitted {
     context: EventContext,
 }
 
+/// A record after decoding and claiming: its position, its sender when it
+/// decoded, and whether its handlers are to run (`None`: a duplicate).
+type Admission = (
+    usize,
+    Option<Sender>,
+    Result<Option<Admitted>, RecordFailure>,
+);
+
 /// The outcome of one record, by its position in the batch.
 type Outcome = (usize, Result<(), RecordFailure>);
 
@@ -219,23 +227,20 @@ impl Parts<'_> {
         // succeeds, whether it was a duplicate or of an unknown type.
         let mut senders: Vec<&'static str> = message_ids.iter().map(|_| "none").collect();
         let mut success: Vec<&'static str> = message_ids.iter().map(|_| "handled").collect();
-        let admissions: Vec<(
-            usize,
-            Option<Sender>,
-            Result<Option<Admitted>, RecordFailure>,
-        )> = futures::stream::iter(event.records.into_iter().enumerate())
-            .map(|(index, record)| async move {
-                let decoded = self.decode(index, record);
-                let sender = decoded.as_ref().ok().map(|record| record.envelope.source);
-                let admission = match decoded {
-                    Ok(record) => self.within(self.claim(record)).await,
-                    Err(failure) => Err(failure),
-                };
-                (index, sender, admission)
-            })
-            .buffer_unordered(self.concurrency)
-            .collect()
-            .await;
+        let admissions: Vec<Admission> =
+            futures::stream::iter(event.records.into_iter().enumerate())
+                .map(|(index, record)| async move {
+                    let decoded = self.decode(index, record);
+                    let sender = decoded.as_ref().ok().map(|record| record.envelope.source);
+                    let admission = match decoded {
+                        Ok(record) => self.within(self.claim(record)).await,
+                        Err(failure) => Err(failure),
+                    };
+                    (index, sender, admission)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
         let mut admitted = Vec::new();
         let now = Utc::now();
         for (index, sender, admission) in admissions {
