@@ -46,9 +46,12 @@ fn pluralkit(event_type: &str, id: &str, token: &str) -> HttpRequest {
     HttpRequest::post("/pluralkit", body.to_string())
 }
 
+/// Values by metric name and dimensions (name, value).
+type Emitted = BTreeMap<(String, Vec<(String, String)>), Vec<f64>>;
+
 /// Each EMF document's `(metric, dimensions) → values`, after checking it is
 /// a valid EMF document.
-fn parse_emf(text: &str) -> BTreeMap<(String, Vec<(String, String)>), Vec<f64>> {
+fn parse_emf(text: &str) -> Emitted {
     let mut found = BTreeMap::new();
     for line in text.lines() {
         let doc: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
