@@ -284,6 +284,101 @@ fn violations(doc: &Yaml) -> Vec<String> {
     {
         found.push("ingest: PLURALKIT_SIGNING_TOKEN_PARAMETER is not the token parameter".into());
     }
+    // Operations: what an operator needs to know nothing was missed.
+    let alarm = |name: &str| {
+        let body = resource(name);
+        text(&body["Type"]) == "AWS::CloudWatch::Alarm"
+            && text(&as_list(&body["Properties"]["AlarmActions"])[0]) == "HasAlarmTopic"
+    };
+    for name in [
+        "PluralKitEventLostAlarm",
+        "Discord5xxAlarm",
+        "IngestErrorsAlarm",
+        "ProcessorErrorsAlarm",
+        "QueueAgeAlarm",
+        "DeadLetterQueueAlarm",
+    ] {
+        if !alarm(name) {
+            found.push(format!("{name}: missing, or not sent to the alarm topic"));
+        }
+    }
+    let lost = &resource("PluralKitEventLostAlarm")["Properties"];
+    let lost_dimensions: Vec<(String, String)> = as_list(&lost["Dimensions"])
+        .iter()
+        .map(|d| (text(&d["Name"]), text(&d["Value"])))
+        .collect();
+    if text(&lost["Namespace"]) != "Switchboard"
+        || lost_dimensions
+            != [
+                ("Sender".to_owned(), "pluralkit".to_owned()),
+                ("Outcome".to_owned(), "queue_unavailable".to_owned()),
+            ]
+        || lost["Threshold"].as_i64() != Some(0)
+    {
+        found.push("PluralKitEventLostAlarm: not on any PluralKit queue_unavailable".into());
+    }
+    if text(&resource("Dashboard")["Type"]) != "AWS::CloudWatch::Dashboard" {
+        found.push("no dashboard".into());
+    }
+    let api = &resource("WebhookApi")["Properties"];
+    if text(&api["AccessLogSettings"]["DestinationArn"]) != "ApiAccessLogGroup.Arn" {
+        found.push("WebhookApi: no access log to its own log group".into());
+    }
+    let format = text(&api["AccessLogSettings"]["Format"]);
+    if serde_json::from_str::<serde_json::Value>(&format).is_err()
+        || ["body", "header", "authorization"]
+            .iter()
+            .any(|secret| format.to_lowercase().contains(secret))
+    {
+        found.push(format!(
+            "WebhookApi: access log format is not JSON without bodies: {format}"
+        ));
+    }
+    if text(&api["DefaultRouteSettings"]["ThrottlingBurstLimit"]) != "ApiThrottlingBurstLimit"
+        || text(&api["DefaultRouteSettings"]["ThrottlingRateLimit"]) != "ApiThrottlingRateLimit"
+    {
+        found.push("WebhookApi: default route throttling is not the parameters".into());
+    }
+    for retained in [
+        "EventsQueue",
+        "EventsDeadLetterQueue",
+        "IdempotencyTable",
+        "IngestLogGroup",
+        "ProcessorLogGroup",
+        "ApiAccessLogGroup",
+    ] {
+        let body = resource(retained);
+        if text(&body["DeletionPolicy"]) != "Retain"
+            || text(&body["UpdateReplacePolicy"]) != "Retain"
+        {
+            found.push(format!("{retained}: not retained when the stack goes"));
+        }
+    }
+    let allow = &resource("EventsDeadLetterQueue")["Properties"]["RedriveAllowPolicy"];
+    if text(&allow["redrivePermission"]) != "byQueue"
+        || !text(&as_list(&allow["sourceQueueArns"])[0]).ends_with("${AWS::StackName}-events")
+        || text(&resource("EventsQueue")["Properties"]["QueueName"]) != "${AWS::StackName}-events"
+    {
+        found.push("EventsDeadLetterQueue: no RedriveAllowPolicy for the events queue only".into());
+    }
+    let tls = &resource("QueuesRequireTls")["Properties"];
+    let denies_plain = as_list(&tls["PolicyDocument"]["Statement"])
+        .iter()
+        .any(|statement| {
+            text(&statement["Effect"]) == "Deny"
+                && text(&statement["Condition"]["Bool"]["aws:SecureTransport"]) == "false"
+        });
+    let queues: Vec<String> = as_list(&tls["Queues"]).into_iter().map(text).collect();
+    if !denies_plain || queues != ["EventsQueue", "EventsDeadLetterQueue"] {
+        found.push("the queues do not deny requests without TLS".into());
+    }
+    if as_list(&resource("IngestFunction")["Properties"]["ReservedConcurrentExecutions"])
+        .first()
+        .map(|c| text(c))
+        != Some("ReserveIngestConcurrency".into())
+    {
+        found.push("IngestFunction: reserved concurrency is not the optional parameter".into());
+    }
     let globals = &doc["Globals"]["Function"];
     if text(&globals["Runtime"]) != "provided.al2023"
         || as_list(&globals["Architectures"])
@@ -423,6 +518,41 @@ fn the_checks_catch_broken_templates() {
             "          FORWARD_SECRET: !Ref ForwardSecret\n",
             "",
             "processor: FORWARD_SECRET is not set",
+        ),
+        (
+            "          Value: queue_unavailable\n      Statistic: Sum\n      Period: 60\n",
+            "          Value: bad_token\n      Statistic: Sum\n      Period: 60\n",
+            "PluralKitEventLostAlarm: not on any PluralKit queue_unavailable",
+        ),
+        (
+            "      DefaultRouteSettings:\n",
+            "      DefaultRouteSettingz:\n",
+            "default route throttling",
+        ),
+        (
+            "\"userAgent\":\"$context.identity.userAgent\"",
+            "\"body\":\"$context.requestBody\"",
+            "access log format is not JSON without bodies",
+        ),
+        (
+            "  EventsQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n",
+            "  EventsQueue:\n    Type: AWS::SQS::Queue\n    DeletionPolicy: Delete\n",
+            "EventsQueue: not retained",
+        ),
+        (
+            "        redrivePermission: byQueue\n",
+            "        redrivePermission: allowAll\n",
+            "no RedriveAllowPolicy",
+        ),
+        (
+            "                aws:SecureTransport: \"false\"\n",
+            "                aws:SecureTransport: \"true\"\n",
+            "do not deny requests without TLS",
+        ),
+        (
+            "  QueueAgeAlarm:\n    Type: AWS::CloudWatch::Alarm\n",
+            "  QueueAgeAlarm:\n    Type: AWS::SNS::Topic\n",
+            "QueueAgeAlarm: missing",
         ),
     ];
     for (from, to, expected) in breakages {
