@@ -288,7 +288,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     let alarm = |name: &str| {
         let body = resource(name);
         text(&body["Type"]) == "AWS::CloudWatch::Alarm"
-            && text(&as_list(&body["Properties"]["AlarmActions"])[0]) == "HasAlarmTopic"
+            && text(as_list(&body["Properties"]["AlarmActions"])[0]) == "HasAlarmTopic"
     };
     for name in [
         "PluralKitEventLostAlarm",
@@ -356,7 +356,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     }
     let allow = &resource("EventsDeadLetterQueue")["Properties"]["RedriveAllowPolicy"];
     if text(&allow["redrivePermission"]) != "byQueue"
-        || !text(&as_list(&allow["sourceQueueArns"])[0]).ends_with("${AWS::StackName}-events")
+        || !text(as_list(&allow["sourceQueueArns"])[0]).ends_with("${AWS::StackName}-events")
         || text(&resource("EventsQueue")["Properties"]["QueueName"]) != "${AWS::StackName}-events"
     {
         found.push("EventsDeadLetterQueue: no RedriveAllowPolicy for the events queue only".into());
