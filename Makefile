@@ -7,7 +7,18 @@ PYTHON ?= python3
 MOTO_VERSION := 5.2.5
 CARGO_LAMBDA_VERSION := 1.9.2
 CFN_LINT_VERSION := 1.58.0
-VENV_STAMP := $(VENV)/.installed-moto$(MOTO_VERSION)-cl$(CARGO_LAMBDA_VERSION)-cfn$(CFN_LINT_VERSION)
+# SAM's own tools (the CLI brings its translator): the deploy rehearsal and `make deploy`.
+SAM_CLI_VERSION := 1.170.0
+# zig cross-compiles `make build` (cargo-lambda finds it through `python -m ziglang`).
+ZIGLANG_VERSION := 0.13.0
+VENV_STAMP := $(VENV)/.installed-moto$(MOTO_VERSION)-cl$(CARGO_LAMBDA_VERSION)-cfn$(CFN_LINT_VERSION)-sam$(SAM_CLI_VERSION)
+ZIG_STAMP := $(VENV)/.installed-ziglang$(ZIGLANG_VERSION)
+# The deployed stack `make deploy-code` updates.
+STACK ?= switchboard
+# arm64 (the template's default) needs the aarch64 standard library; without
+# it, `make build` builds for x86_64 and says so.
+AARCH64_STD := $(wildcard $(shell rustc --print sysroot 2>/dev/null)/lib/rustlib/aarch64-unknown-linux-gnu)
+BUILD_ARCH := $(if $(AARCH64_STD),arm64,x86_64)
 
 # cargo finds `cargo lambda` on PATH.
 export PATH := $(VENV)/bin:$(PATH)
@@ -19,14 +30,14 @@ CLI := cargo run --quiet -p switchboard-cli --
 LISTEN_PORT ?= 9700
 STACK_FLAGS := $(if $(FORWARD),--forward-url http://127.0.0.1:$(LISTEN_PORT)/webhooks)
 
-.PHONY: all tools run listen test unit lint lint-rust docs build deploy send peek bench fuzz clean
+.PHONY: all tools run listen test unit lint lint-rust docs build deploy deploy-code rehearse send peek bench fuzz clean
 
 all: test
 
 $(VENV_STAMP):
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	# zig is only for cross-compiling; local builds and `watch` do not need it.
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
 	touch $@
@@ -50,7 +61,7 @@ unit: lint-rust
 	cargo test -p switchboard --tests
 
 # Everything; CI runs this. The fuzz targets are only built, so they cannot rot.
-test: lint
+test: lint rehearse
 	cargo test --workspace
 	cd fuzz && cargo check --bins
 
@@ -68,11 +79,36 @@ send:
 peek:
 	$(CLI) peek $(if $(BUS),--bus) $(if $(DLQ),--dlq)
 
-build: tools
-	cargo lambda build --release --arm64
+$(ZIG_STAMP): $(VENV_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'ziglang==$(ZIGLANG_VERSION)'
+	touch $@
 
-deploy: build
-	sam build && sam deploy --guided
+# Both functions for Lambda, cross-compiled with zig: arm64, or x86_64 when
+# this toolchain has no aarch64 standard library (`rustup target add
+# aarch64-unknown-linux-gnu` adds it).
+build: tools $(ZIG_STAMP)
+ifeq ($(BUILD_ARCH),x86_64)
+	@echo "make build: the aarch64 standard library is not installed, so this builds for x86_64."
+	@echo "  The template deploys arm64; deploy this build with Architectures set to x86_64."
+endif
+	cargo lambda build --release --$(subst _,-,$(BUILD_ARCH))
+
+# SAM builds and deploys everything (its cargo-lambda builder; samconfig.toml
+# holds the defaults). The first time asks the questions (--guided).
+deploy: tools $(ZIG_STAMP)
+	sam build
+	sam deploy --guided
+
+# After `make deploy`: new code only, with cargo-lambda, to the functions the
+# stack $(STACK) made (from its outputs).
+deploy-code: tools $(ZIG_STAMP)
+	$(VENV)/bin/python deploy/deploy_code.py $(STACK) --arch $(BUILD_ARCH)
+
+# What `sam deploy` does, offline: sam validate, the SAM transform, a deploy
+# into moto's CloudFormation read back through each service, SAM's build
+# command and deploy-code's command lines. Part of `make test`.
+rehearse: tools
+	$(VENV)/bin/python deploy/rehearse.py
 
 # cargo-fuzz drives libFuzzer with nightly-only rustc flags; this machine has
 # one stable toolchain, so RUSTC_BOOTSTRAP lets stable accept them.
