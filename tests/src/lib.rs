@@ -92,3 +92,19 @@ pub fn cli_binary() -> PathBuf {
         })
         .clone()
 }
+
+/// The processor its `main` builds for the environment `vars` (name, value),
+/// with `LogEvent` as the fallback and AWS clients from `sdk`.
+pub fn processor_for(vars: &[(&str, &str)], sdk: &aws_config::SdkConfig) -> switchboard::Processor {
+    let config = switchboard::ProcessorConfig::from_lookup(|name| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    })
+    .unwrap();
+    let registry = switchboard::Registry::new()
+        .fallback(switchboard::LogEvent)
+        .build()
+        .unwrap();
+    processor::build_with(&config, registry, sdk).unwrap()
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use switchboard::config::{EVENT_BUS_NAME, EVENT_BUS_TYPES};
-use switchboard::{LogEvent, ProcessorConfig, Registry, Sender};
+use switchboard::Sender;
 use switchboard_devkit::{
     create_bus_to_queue, failed_ids, fixture_envelope, local_eventbridge_client, local_sdk_config,
     local_sqs_client, receive_up_to, sqs_event, MotoServer,
@@ -17,13 +17,7 @@ use switchboard_devkit::{
 use switchboard_tests::proxy::failing_first;
 
 fn processor_for(vars: &[(&str, &str)], endpoint: &str) -> switchboard::Processor {
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = ProcessorConfig::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let registry = Registry::new().fallback(LogEvent).build().unwrap();
-    processor::build_with(&config, registry, &local_sdk_config(endpoint)).unwrap()
+    switchboard_tests::processor_for(vars, &local_sdk_config(endpoint))
 }
 
 fn every_fixture() -> Vec<(Sender, &'static str, String)> {

@@ -5,27 +5,19 @@
 //! refused connection each fail exactly their own record; a 200 succeeds; and
 //! the secret appears in no log line.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, value::RawValue};
 use switchboard::config::{FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL};
 use switchboard::envelope::Arrival;
 use switchboard::logging::{subscriber, LogSettings};
-use switchboard::{Envelope, LogEvent, ProcessorConfig, Registry, Sender};
+use switchboard::{Envelope, Sender};
 use switchboard_devkit::{failed_ids, free_port, sqs_event, CapturedLog, Receiver, Reply};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 fn processor_for(vars: &[(&str, &str)]) -> switchboard::Processor {
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = ProcessorConfig::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let registry = Registry::new().fallback(LogEvent).build().unwrap();
-    let sdk = aws_config::SdkConfig::builder().build();
-    processor::build_with(&config, registry, &sdk).unwrap()
+    switchboard_tests::processor_for(vars, &aws_config::SdkConfig::builder().build())
 }
 
 /// A member event whose id tells the receiver how to answer.
