@@ -67,7 +67,6 @@ EXPECTED_PROPERTY_GAPS = {
 PARAMETERS = {
     "DiscordPublicKeys": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
     "ForwardUrl": "https://hooks.example.com/switchboard",
-    "ForwardSecret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
 }
 
 failures = []
@@ -314,6 +313,8 @@ def read_back(client, cloudformation, stack, by_type):
             check(variables.get("EVENT_BUS_NAME") == f"switchboard-{STACK}", f"processor bus: {variables.get('EVENT_BUS_NAME')}")
             check(bool(variables.get("IDEMPOTENCY_TABLE")), "processor table")
             check(variables.get("FORWARD_URL") == PARAMETERS["ForwardUrl"], "processor FORWARD_URL")
+            check(variables.get("FORWARD_SECRET_PARAMETER") == f"/switchboard/{STACK}/forward-secret", "processor forward secret parameter")
+            check("FORWARD_SECRET" not in variables, "no secret in the processor's environment")
     permissions = json.loads(lambda_.get_policy(FunctionName=physical["IngestFunction"])["Policy"])["Statement"]
     source_arns = [json.dumps(p.get("Condition", {})) for p in permissions]
     check(len(permissions) == 2, f"ingest's resource policy: {len(permissions)} statements")

@@ -45,6 +45,8 @@ pub const EVENT_BUS_TYPES: &str = "EVENT_BUS_TYPES";
 pub const FORWARD_URL: &str = "FORWARD_URL";
 /// The Standard Webhooks signing secret (`whsec_…`) for forwarded events.
 pub const FORWARD_SECRET: &str = "FORWARD_SECRET";
+/// The SSM SecureString holding the forwarding secret (instead of `FORWARD_SECRET`).
+pub const FORWARD_SECRET_PARAMETER: &str = "FORWARD_SECRET_PARAMETER";
 /// How long one forwarded POST may take, in milliseconds.
 pub const FORWARD_TIMEOUT_MS: &str = "FORWARD_TIMEOUT_MS";
 /// Comma-separated event types forwarded; unset means every type.

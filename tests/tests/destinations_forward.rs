@@ -3,15 +3,17 @@
 //! processor's `main` builds it: every request verifies with the
 //! `standardwebhooks` crate's verifier; a 500, a timeout, a redirect and a
 //! refused connection each fail exactly their own record; a 200 succeeds; and
-//! the secret appears in no log line.
+//! the secret appears in no log line. Deployed, the secret comes from SSM.
 
 use std::time::Duration;
 
 use serde_json::{json, value::RawValue};
-use switchboard::config::{FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL};
+use switchboard::config::{
+    FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_SECRET_PARAMETER, FORWARD_TIMEOUT_MS, FORWARD_URL,
+};
 use switchboard::envelope::Arrival;
 use switchboard::logging::{subscriber, LogSettings};
-use switchboard::{Envelope, Sender};
+use switchboard::{Envelope, LogEvent, ProcessorConfig, Registry, Sender};
 use switchboard_devkit::{failed_ids, free_port, sqs_event, CapturedLog, Receiver, Reply};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -137,4 +139,72 @@ async fn a_receiver_with_another_secret_refuses_and_the_record_fails() {
     assert_eq!(received.len(), 1);
     assert!(received[0].verified.is_err(), "the verifier caught it");
     assert!(log.text().contains("the receiver answered 401"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_secret_written_with_set_secret_is_read_from_ssm_at_cold_start() {
+    let (_log, _logging) = capture_logs();
+    let server = switchboard_devkit::MotoServer::start();
+    let endpoint = server.endpoint();
+    let parameter = "/switchboard/test/forward-secret";
+    let output = std::process::Command::new(switchboard_tests::cli_binary())
+        .args([
+            "--dev-dir",
+            "/nonexistent-switchboard-dir",
+            "forward",
+            "set-secret",
+        ])
+        .args(["--parameter", parameter, "--ssm-endpoint", &endpoint])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let secret = stdout
+        .lines()
+        .find(|line| line.starts_with("whsec_"))
+        .expect("the generated secret is printed once")
+        .to_owned();
+
+    let receiver = Receiver::start(0, Some(&secret), reply_by_id)
+        .await
+        .unwrap();
+    let url = receiver.url();
+    let sdk = switchboard_devkit::local_sdk_config(&endpoint);
+    let config = ProcessorConfig::from_lookup(|name| match name {
+        FORWARD_URL => Some(url.clone()),
+        FORWARD_SECRET_PARAMETER => Some(parameter.to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let registry = Registry::new().fallback(LogEvent).build().unwrap();
+    let processor = processor::build_from(&config, registry, &sdk)
+        .await
+        .unwrap();
+    let body = event("CREATE_MEMBER", "fine");
+    let response = processor.process(sqs_event(&[("m", &body)]), None).await;
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(
+        receiver.received()[0].verified,
+        Ok(()),
+        "signed with the parameter's secret"
+    );
+
+    let missing = ProcessorConfig::from_lookup(|name| match name {
+        FORWARD_URL => Some(url.clone()),
+        FORWARD_SECRET_PARAMETER => Some("/switchboard/test/not-written".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let registry = Registry::new().fallback(LogEvent).build().unwrap();
+    let Err(error) = processor::build_from(&missing, registry, &sdk).await else {
+        panic!("the processor started without its secret");
+    };
+    assert!(
+        error.to_string().contains("/switchboard/test/not-written"),
+        "{error}"
+    );
 }

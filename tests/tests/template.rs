@@ -103,7 +103,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
                             ])
                     // Its key, and only through SSM.
                     || (action == "kms:Decrypt"
-                        && targets == ["PluralKitTokenKmsKeyArn"]
+                        && targets == ["SecretsKmsKeyArn"]
                         && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
                             == "ssm.${AWS::Region}.amazonaws.com");
                 if !allowed {
@@ -178,6 +178,20 @@ fn violations(doc: &Yaml) -> Vec<String> {
                     "logs:CreateLogStream" | "logs:PutLogEvents" => {
                         targets == ["ProcessorLogGroup.Arn"]
                     }
+                    // The forwarding secret's parameter, default or named.
+                    "ssm:GetParameter" => {
+                        targets
+                            == [
+                                "DefaultForwardSecretParameter",
+                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/forward-secret",
+                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ForwardSecretParameter}",
+                            ]
+                    }
+                    "kms:Decrypt" => {
+                        targets == ["SecretsKmsKeyArn"]
+                            && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                                == "ssm.${AWS::Region}.amazonaws.com"
+                    }
                     // Its own bus: the one it creates, or the one named.
                     "events:PutEvents" => {
                         targets
@@ -204,7 +218,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         "EVENT_BUS_NAME",
         "EVENT_BUS_TYPES",
         "FORWARD_URL",
-        "FORWARD_SECRET",
+        "FORWARD_SECRET_PARAMETER",
         "FORWARD_EVENT_TYPES",
         "FORWARD_TIMEOUT_MS",
     ] {
@@ -218,8 +232,10 @@ fn violations(doc: &Yaml) -> Vec<String> {
     {
         found.push("EventBus: not created as switchboard-<stack name> by default".into());
     }
-    if doc["Parameters"]["ForwardSecret"]["NoEcho"].as_bool() != Some(true) {
-        found.push("ForwardSecret is not NoEcho".into());
+    if !doc["Parameters"]["ForwardSecret"].is_badvalue()
+        || !variables["FORWARD_SECRET"].is_badvalue()
+    {
+        found.push("the forwarding secret is in the template or the environment".into());
     }
     // A forwarded POST must time out before the function does (less the
     // time kept back for the batch response), so it fails only its record.
@@ -510,14 +526,14 @@ fn the_checks_catch_broken_templates() {
             "EventBus: not created as switchboard-<stack name>",
         ),
         (
-            "    NoEcho: true\n    Description: The whsec_",
-            "    Description: The whsec_",
-            "ForwardSecret is not NoEcho",
+            "          FORWARD_URL: !Ref ForwardUrl\n",
+            "          FORWARD_URL: !Ref ForwardUrl\n          FORWARD_SECRET: !Ref ForwardUrl\n",
+            "the forwarding secret is in the template or the environment",
         ),
         (
-            "          FORWARD_SECRET: !Ref ForwardSecret\n",
-            "",
-            "processor: FORWARD_SECRET is not set",
+            "                    - !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ForwardSecretParameter}\n",
+            "                    - \"*\"\n",
+            "wildcard resource",
         ),
         (
             "          Value: queue_unavailable\n      Statistic: Sum\n      Period: 60\n",

@@ -14,7 +14,7 @@ use serde_json::json;
 use switchboard::discord::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use switchboard_devkit::{local_sqs_client, sign_discord_request};
 
-use crate::pluralkit::ParameterArgs;
+use crate::parameters::{ParameterArgs, SecretParameter};
 use crate::state::StackState;
 use crate::CliResult;
 
@@ -146,7 +146,12 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     let token = match (&args.pluralkit_token, args.token_from_ssm) {
         (Some(token), _) => Some(token.clone()),
         (None, true) => {
-            let tokens = args.parameter.resolve(dev_dir).await?.tokens().await?;
+            let tokens = args
+                .parameter
+                .resolve(dev_dir, SecretParameter::PluralKitToken)
+                .await?
+                .tokens()
+                .await?;
             Some(
                 tokens
                     .into_iter()

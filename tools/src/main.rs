@@ -2,7 +2,9 @@
 
 mod dev_keys;
 mod doctor;
+mod forward;
 mod listen;
+mod parameters;
 mod pluralkit;
 mod poller;
 mod queues;
@@ -55,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: pluralkit::PluralKitCommand,
     },
+    /// Forwarding: write the Standard Webhooks secret the processor signs with.
+    Forward {
+        #[command(subcommand)]
+        command: forward::ForwardCommand,
+    },
     /// Receive forwarded events: verify their signatures, print them, answer 200.
     Listen(listen::ListenArgs),
 }
@@ -72,6 +79,7 @@ async fn main() -> ExitCode {
         Command::Listen(args) => listen::run(&cli.dev_dir, args).await,
         Command::Doctor(args) => doctor::run(&cli.dev_dir, args).await,
         Command::Pluralkit { command } => pluralkit::run(&cli.dev_dir, command).await,
+        Command::Forward { command } => forward::run(&cli.dev_dir, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,10 @@ use switchboard::deadline::time_left;
 
 use switchboard::builtin::event_bus::EventBus;
 use switchboard::builtin::forward::{Forward, ForwardSetupError};
+use switchboard::builtin::{ForwardSecret, SecretSetting};
+use switchboard::config::FORWARD_SECRET_PARAMETER;
+use switchboard::secrets::ssm::SsmSecrets;
+use switchboard::secrets::SecretStore;
 use switchboard::store::dynamodb::DynamoDbStore;
 use switchboard::telemetry::Metrics;
 use switchboard::{Idempotency, Processor, ProcessorConfig, Registry};
@@ -37,18 +41,65 @@ pub enum BuildError {
     /// The forwarding destination could not be set up.
     #[error(transparent)]
     Forward(#[from] ForwardSetupError),
+    /// The forwarding secret's parameter could not be read or is not a secret.
+    #[error("cannot use the forwarding secret parameter {parameter}: {reason}")]
+    ForwardSecret {
+        /// The parameter's name (`FORWARD_SECRET_PARAMETER`).
+        parameter: String,
+        /// Why; never the value.
+        reason: String,
+    },
 }
 
 /// The processor `config` describes, around `registry`, with AWS clients
 /// configured from the environment Lambda provides (loaded only when the
-/// idempotency store or a bus needs them). See [`build_with`].
+/// idempotency store, a bus or a secret parameter needs them). See
+/// [`build_from`].
 pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
-    let needs_aws = config.idempotency.is_some() || config.destinations.event_bus.is_some();
+    let destinations = &config.destinations;
+    let needs_aws = config.idempotency.is_some()
+        || destinations.event_bus.is_some()
+        || destinations
+            .forward
+            .as_ref()
+            .is_some_and(|forward| matches!(forward.secret, SecretSetting::Parameter(_)));
     let sdk = match needs_aws {
         true => aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
         false => aws_config::SdkConfig::builder().build(),
     };
-    build_with(config, registry, &sdk)
+    build_from(config, registry, &sdk).await
+}
+
+/// Reads the secrets `config` keeps in SSM (the forwarding secret), then
+/// builds the processor with [`build_with`]. An unreadable parameter stops
+/// the function at cold start with an error naming it.
+pub async fn build_from(
+    config: &ProcessorConfig,
+    registry: Registry,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Processor, BuildError> {
+    let mut config = config.clone();
+    if let Some(forward) = &mut config.destinations.forward {
+        if let SecretSetting::Parameter(name) = &forward.secret {
+            let failed = |reason: String| BuildError::ForwardSecret {
+                parameter: name.clone(),
+                reason,
+            };
+            let text = SsmSecrets::new(SsmSecrets::client(sdk))
+                .read(name)
+                .await
+                .map_err(|error| failed(error.to_string()))?
+                .ok_or_else(|| {
+                    failed(
+                        "it does not exist: write it with `switchboard forward set-secret`".into(),
+                    )
+                })?;
+            let secret = ForwardSecret::parse(&text, FORWARD_SECRET_PARAMETER)
+                .map_err(|error| failed(error.to_string()))?;
+            forward.secret = SecretSetting::Value(secret);
+        }
+    }
+    build_with(&config, registry, sdk)
 }
 
 /// The processor `config` describes, around `registry`: the DynamoDB

@@ -10,7 +10,7 @@ use base64::Engine;
 
 use crate::config::{
     parse_millis, ConfigError, Lookup, EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES,
-    FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL,
+    FORWARD_SECRET, FORWARD_SECRET_PARAMETER, FORWARD_TIMEOUT_MS, FORWARD_URL,
 };
 use crate::sender::Sender;
 
@@ -49,12 +49,21 @@ pub struct EventBusConfig {
 pub struct ForwardConfig {
     /// The receiver, `http` or `https`.
     pub url: url::Url,
-    /// The Standard Webhooks signing secret.
-    pub secret: ForwardSecret,
+    /// The Standard Webhooks signing secret, or where to read it.
+    pub secret: SecretSetting,
     /// How long one POST may take, connection included.
     pub timeout: Duration,
     /// Which event types are forwarded.
     pub types: TypeFilter,
+}
+
+/// Where the forwarding secret comes from.
+#[derive(Debug, Clone)]
+pub enum SecretSetting {
+    /// `FORWARD_SECRET` itself (local development).
+    Value(ForwardSecret),
+    /// An SSM SecureString (`FORWARD_SECRET_PARAMETER`), read at cold start.
+    Parameter(String),
 }
 
 /// A `whsec_` signing secret: redacted in `Debug`, never in an error.
@@ -62,6 +71,30 @@ pub struct ForwardConfig {
 pub struct ForwardSecret(String);
 
 impl ForwardSecret {
+    /// Checks `text` is a Standard Webhooks secret: `whsec_` and the base64 of
+    /// 24 to 64 bytes. `variable` names where it came from in the error, which
+    /// never quotes the text.
+    pub fn parse(text: &str, variable: &'static str) -> Result<Self, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid { variable, reason };
+        let secret = text.trim();
+        let Some(key) = secret.strip_prefix(SECRET_PREFIX) else {
+            return Err(invalid(format!(
+                "must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
+            )));
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .map_err(|_| invalid(format!("the part after {SECRET_PREFIX} is not base64")))?;
+        // The specification asks for 24 to 64 bytes of key.
+        if !(24..=64).contains(&bytes.len()) {
+            return Err(invalid(format!(
+                "decodes to {} bytes; Standard Webhooks secrets are 24 to 64 bytes",
+                bytes.len()
+            )));
+        }
+        Ok(Self(secret.to_owned()))
+    }
+
     /// The secret as configured, `whsec_` prefix included.
     pub fn expose(&self) -> &str {
         &self.0
@@ -151,10 +184,12 @@ impl DestinationsConfig {
             }),
         };
         let forward = match get(FORWARD_URL) {
-            None if get(FORWARD_SECRET).is_some() => {
+            None if get(FORWARD_SECRET).is_some() || get(FORWARD_SECRET_PARAMETER).is_some() => {
                 return Err(ConfigError::Invalid {
                     variable: FORWARD_SECRET,
-                    reason: format!("is set but {FORWARD_URL} is not, so nothing would be sent"),
+                    reason: format!(
+                        "(or {FORWARD_SECRET_PARAMETER}) is set but {FORWARD_URL} is not, so nothing would be sent"
+                    ),
                 })
             }
             None => None,
@@ -218,31 +253,20 @@ fn parse_url(text: &str) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
-fn parse_secret(get: &Lookup<'_>) -> Result<ForwardSecret, ConfigError> {
-    let invalid = |reason: String| ConfigError::Invalid {
-        variable: FORWARD_SECRET,
-        reason,
-    };
-    let secret = get(FORWARD_SECRET).ok_or(ConfigError::Missing {
-        variable: FORWARD_SECRET,
-    })?;
-    let secret = secret.trim();
-    let Some(key) = secret.strip_prefix(SECRET_PREFIX) else {
-        return Err(invalid(format!(
-            "must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
-        )));
-    };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(key)
-        .map_err(|_| invalid(format!("the part after {SECRET_PREFIX} is not base64")))?;
-    // The specification asks for 24 to 64 bytes of key.
-    if !(24..=64).contains(&bytes.len()) {
-        return Err(invalid(format!(
-            "decodes to {} bytes; Standard Webhooks secrets are 24 to 64 bytes",
-            bytes.len()
-        )));
+fn parse_secret(get: &Lookup<'_>) -> Result<SecretSetting, ConfigError> {
+    match (get(FORWARD_SECRET), get(FORWARD_SECRET_PARAMETER)) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid {
+            variable: FORWARD_SECRET,
+            reason: format!(
+                "is set together with {FORWARD_SECRET_PARAMETER}; set only one (the parameter when deployed)"
+            ),
+        }),
+        (Some(text), None) => ForwardSecret::parse(&text, FORWARD_SECRET).map(SecretSetting::Value),
+        (None, Some(name)) => Ok(SecretSetting::Parameter(name.trim().to_owned())),
+        (None, None) => Err(ConfigError::Missing {
+            variable: FORWARD_SECRET,
+        }),
     }
-    Ok(ForwardSecret(secret.to_owned()))
 }
 
 fn parse_timeout(get: &Lookup<'_>) -> Result<Duration, ConfigError> {
@@ -319,7 +343,10 @@ mod tests {
         let forward = config.forward.unwrap();
         assert_eq!(forward.timeout, DEFAULT_FORWARD_TIMEOUT);
         assert_eq!(forward.types, TypeFilter::ALL);
-        assert_eq!(forward.secret.expose(), SECRET);
+        let SecretSetting::Value(secret) = &forward.secret else {
+            panic!("a value")
+        };
+        assert_eq!(secret.expose(), SECRET);
         let debug = format!("{forward:?}");
         assert!(!debug.contains("C2FVsBQIhrsc"), "{debug}");
     }
@@ -398,6 +425,30 @@ mod tests {
             assert!(message.starts_with(variable), "{vars:?}: {message}");
             assert!(!message.contains("C2FVsBQIhrsc"), "{message}");
         }
+    }
+
+    #[test]
+    fn the_secret_can_come_from_a_parameter_but_not_from_both() {
+        let config = read(&[
+            (FORWARD_URL, "https://example.com/"),
+            (FORWARD_SECRET_PARAMETER, "/switchboard/s/forward-secret"),
+        ])
+        .unwrap();
+        assert!(matches!(
+            config.forward.unwrap().secret,
+            SecretSetting::Parameter(name) if name == "/switchboard/s/forward-secret"
+        ));
+        let both = read(&[
+            (FORWARD_URL, "https://example.com/"),
+            (FORWARD_SECRET, SECRET),
+            (FORWARD_SECRET_PARAMETER, "/p"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            both.contains(FORWARD_SECRET_PARAMETER) && !both.contains("C2FVsBQIhrsc"),
+            "{both}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use standardwebhooks::{
     Webhook, HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP,
 };
 
-use super::config::{ForwardConfig, TypeFilter};
+use super::config::{ForwardConfig, SecretSetting, TypeFilter};
 use crate::processor::{Delivery, Destination, HandlerError};
 
 /// Why forwarding cannot start; the secret is never part of it.
@@ -22,6 +22,10 @@ pub enum ForwardSetupError {
     /// The secret did not decode (the configuration checks this first).
     #[error("FORWARD_SECRET is not a usable Standard Webhooks secret")]
     Secret,
+    /// The secret is still to be read from its parameter (see
+    /// `processor::build`, which reads it first).
+    #[error("the forwarding secret parameter {0} was not read")]
+    Unread(String),
     /// The HTTP client could not be built (TLS roots, for instance).
     #[error("the HTTP client could not be built: {0}")]
     Client(String),
@@ -49,7 +53,11 @@ impl std::fmt::Debug for Forward {
 impl Forward {
     /// The destination `config` describes, with its own HTTP client.
     pub fn new(config: &ForwardConfig) -> Result<Self, ForwardSetupError> {
-        let signer = Webhook::new(config.secret.expose()).map_err(|_| ForwardSetupError::Secret)?;
+        let secret = match &config.secret {
+            SecretSetting::Value(secret) => secret,
+            SecretSetting::Parameter(name) => return Err(ForwardSetupError::Unread(name.clone())),
+        };
+        let signer = Webhook::new(secret.expose()).map_err(|_| ForwardSetupError::Secret)?;
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             .timeout(config.timeout)

@@ -13,5 +13,7 @@ pub mod event_bus;
 pub mod forward;
 mod log_event;
 
-pub use config::{DestinationsConfig, EventBusConfig, ForwardConfig, TypeFilter};
+pub use config::{
+    DestinationsConfig, EventBusConfig, ForwardConfig, ForwardSecret, SecretSetting, TypeFilter,
+};
 pub use log_event::LogEvent;

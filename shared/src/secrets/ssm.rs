@@ -2,15 +2,11 @@
 //! a client built from the function's own settings (no provider chain at cold
 //! start) with short attempts, since a request may be waiting on it.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use aws_sdk_ssm::config::retry::RetryConfig;
-use aws_sdk_ssm::config::timeout::TimeoutConfig;
-use aws_sdk_ssm::config::{BehaviorVersion, Region};
 use aws_sdk_ssm::error::DisplayErrorContext;
 
 use super::{SecretError, SecretStore};
+#[cfg(feature = "sqs")]
 use crate::aws::{https_client, AwsSettings};
 
 /// Secrets in SSM Parameter Store (SecureString or String parameters).
@@ -25,9 +21,20 @@ impl SsmSecrets {
         Self { client }
     }
 
-    /// A client for ingest: two attempts of at most a second each, so a
+    /// A client from the SDK's own configuration chain (the processor's), with
+    /// the SDK's default retries.
+    pub fn client(config: &aws_config::SdkConfig) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(config)
+    }
+
+    /// A client for ingest, from its own settings (see [`AwsSettings`]): two attempts of at most a second each, so a
     /// refresh on the request path never costs a sender its deadline.
+    #[cfg(feature = "sqs")]
     pub fn client_for_ingest(settings: &AwsSettings) -> aws_sdk_ssm::Client {
+        use aws_sdk_ssm::config::retry::RetryConfig;
+        use aws_sdk_ssm::config::timeout::TimeoutConfig;
+        use aws_sdk_ssm::config::{BehaviorVersion, Region};
+        use std::time::Duration;
         let mut config = aws_sdk_ssm::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
