@@ -91,7 +91,7 @@ ifeq ($(BUILD_ARCH),x86_64)
 	@echo "make build: the aarch64 standard library is not installed, so this builds for x86_64."
 	@echo "  The template deploys arm64; deploy this build with Architectures set to x86_64."
 endif
-	cargo lambda build --release --$(subst _,-,$(BUILD_ARCH))
+	cargo lambda build --release --$(subst _,-,$(BUILD_ARCH)) --bin ingest --bin processor
 
 # SAM builds and deploys everything (its cargo-lambda builder; samconfig.toml
 # holds the defaults). The first time asks the questions (--guided).

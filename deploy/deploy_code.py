@@ -31,7 +31,8 @@ def main():
     if missing:
         sys.exit(f"stack {args.stack} has no {', '.join(missing)} output: deploy it with `make deploy` first")
     arch_flag = "--arm64" if args.arch == "arm64" else "--x86-64"
-    run(["cargo", "lambda", "build", "--release", arch_flag])
+    binaries = [flag for binary, _ in FUNCTIONS for flag in ("--bin", binary)]
+    run(["cargo", "lambda", "build", "--release", arch_flag, *binaries])
     for binary, key in FUNCTIONS:
         run(["cargo", "lambda", "deploy", "--binary-name", binary, outputs[key]])
 

@@ -413,7 +413,7 @@ def check_deploy_code(bin_dir, endpoint, physical):
     check(
         commands
         == [
-            "cargo lambda build --release --arm64",
+            "cargo lambda build --release --arm64 --bin ingest --bin processor",
             f"cargo lambda deploy --binary-name ingest {physical['IngestFunction']}",
             f"cargo lambda deploy --binary-name processor {physical['ProcessorFunction']}",
         ],
