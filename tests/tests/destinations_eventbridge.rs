@@ -12,7 +12,7 @@ use switchboard::config::{EVENT_BUS_NAME, EVENT_BUS_TYPES};
 use switchboard::Sender;
 use switchboard_devkit::{
     create_bus_to_queue, failed_ids, fixture_envelope, local_eventbridge_client, local_sdk_config,
-    local_sqs_client, receive_up_to, sqs_event, MotoServer,
+    local_sqs_client, receive_up_to, sqs_event, BusToQueue, MotoServer,
 };
 use switchboard_tests::proxy::failing_first;
 
@@ -32,15 +32,40 @@ fn every_fixture() -> Vec<(Sender, &'static str, String)> {
         .collect()
 }
 
+/// moto with a bus whose rule copies every switchboard event to a queue.
+struct Bus {
+    server: MotoServer,
+    endpoint: String,
+    sqs: aws_sdk_sqs::Client,
+    route: BusToQueue,
+}
+
+impl Bus {
+    async fn start(name: &str) -> Self {
+        let server = MotoServer::start();
+        let endpoint = server.endpoint();
+        let sqs = local_sqs_client(&endpoint);
+        let events = local_eventbridge_client(&endpoint);
+        let route = create_bus_to_queue(&events, &sqs, name, &format!("{name}-target"))
+            .await
+            .unwrap();
+        Self {
+            server,
+            endpoint,
+            sqs,
+            route,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_event_type_reaches_the_bus_target_with_source_type_and_detail() {
-    let server = MotoServer::start();
-    let endpoint = server.endpoint();
-    let sqs = local_sqs_client(&endpoint);
-    let events = local_eventbridge_client(&endpoint);
-    let route = create_bus_to_queue(&events, &sqs, "switchboard-test", "bus-target")
-        .await
-        .unwrap();
+    let Bus {
+        server: _server,
+        endpoint,
+        sqs,
+        route,
+    } = Bus::start("switchboard-test").await;
     let processor = processor_for(&[(EVENT_BUS_NAME, &route.bus)], &endpoint);
 
     let fixtures = every_fixture();
@@ -89,13 +114,12 @@ async fn every_event_type_reaches_the_bus_target_with_source_type_and_detail() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_of_ten_is_one_call_and_a_refused_entry_fails_only_its_record() {
-    let server = MotoServer::start();
-    let endpoint = server.endpoint();
-    let sqs = local_sqs_client(&endpoint);
-    let events = local_eventbridge_client(&endpoint);
-    let route = create_bus_to_queue(&events, &sqs, "switchboard-calls", "calls-target")
-        .await
-        .unwrap();
+    let Bus {
+        server,
+        endpoint: _endpoint,
+        sqs,
+        route,
+    } = Bus::start("switchboard-calls").await;
     // moto closes every connection, so the proxy's count is the call count.
     let counter = failing_first(server.port, 0).await;
     let processor = processor_for(&[(EVENT_BUS_NAME, &route.bus)], &counter.endpoint());
@@ -130,13 +154,12 @@ async fn a_batch_of_ten_is_one_call_and_a_refused_entry_fails_only_its_record() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn only_the_listed_types_go_to_the_bus() {
-    let server = MotoServer::start();
-    let endpoint = server.endpoint();
-    let sqs = local_sqs_client(&endpoint);
-    let events = local_eventbridge_client(&endpoint);
-    let route = create_bus_to_queue(&events, &sqs, "switchboard-some", "some-target")
-        .await
-        .unwrap();
+    let Bus {
+        server: _server,
+        endpoint,
+        sqs,
+        route,
+    } = Bus::start("switchboard-some").await;
     let processor = processor_for(
         &[
             (EVENT_BUS_NAME, &route.bus),
