@@ -19,6 +19,10 @@ pub(crate) struct ListenArgs {
     /// The `whsec_` secret to verify with (default: the local stack's).
     #[arg(long, env = "FORWARD_SECRET", hide_env_values = true)]
     secret: Option<String>,
+    /// Print each event's whole body (the payload may hold personal data);
+    /// without it, ids and sizes only.
+    #[arg(long)]
+    body: bool,
 }
 
 pub(crate) async fn run(dev_dir: &Path, args: ListenArgs) -> CliResult {
@@ -26,8 +30,9 @@ pub(crate) async fn run(dev_dir: &Path, args: ListenArgs) -> CliResult {
         Some(secret) => secret,
         None => DevKeys::load_or_create(dev_dir)?.forward_secret,
     };
-    let receiver = Receiver::start(args.port, Some(&secret), |received| {
-        println!("{}", describe(received));
+    let body = args.body;
+    let receiver = Receiver::start(args.port, Some(&secret), move |received| {
+        println!("{}", describe(received, body));
         Reply::if_verified(received, Reply::Status(200))
     })
     .await
@@ -37,17 +42,25 @@ pub(crate) async fn run(dev_dir: &Path, args: ListenArgs) -> CliResult {
     Ok(())
 }
 
-/// One line per request: whether it verified, its id, and the event.
-fn describe(received: &Received) -> String {
+/// One line per request: whether it verified, its id, and the event (its
+/// ids and size, or its whole body with `--body`).
+fn describe(received: &Received, body: bool) -> String {
     let id = received.webhook_id().unwrap_or("-");
     match &received.verified {
         Ok(()) => {
             let envelope = received.json();
+            let detail = match body {
+                true => received.body.clone(),
+                false => format!(
+                    "dedupe_key={}  {} bytes",
+                    envelope["dedupe_key"].as_str().unwrap_or("-"),
+                    received.body.len()
+                ),
+            };
             format!(
-                "verified  webhook-id={id}  {} {}  {}",
+                "verified  webhook-id={id}  {} {}  {detail}",
                 envelope["source"].as_str().unwrap_or("-"),
                 envelope["event_type"].as_str().unwrap_or("-"),
-                received.body
             )
         }
         Err(reason) => format!("REFUSED (401)  webhook-id={id}: {reason}"),

@@ -78,14 +78,13 @@ impl ParameterArgs {
                 .filter(|_| self.parameter.is_none())
                 .map(|state| state.sqs_endpoint.clone())
         });
-        let aws = match &endpoint {
-            Some(_) => None,
-            None => Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await),
-        };
-        let client = match (&endpoint, &aws) {
-            (Some(endpoint), _) => local_ssm_client(endpoint),
-            (None, Some(aws)) => aws_sdk_ssm::Client::new(aws),
-            (None, None) => unreachable!("one of the two is always set"),
+        // A local endpoint, or your AWS settings (needed for the stack's outputs too).
+        let (client, aws) = match &endpoint {
+            Some(endpoint) => (local_ssm_client(endpoint), None),
+            None => {
+                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                (aws_sdk_ssm::Client::new(&aws), Some(aws))
+            }
         };
         if let Some(name) = &self.parameter {
             return Ok(Parameter {
