@@ -45,7 +45,7 @@ pub struct EventBusConfig {
 }
 
 /// Where and how events are forwarded over HTTP.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ForwardConfig {
     /// The receiver, `http` or `https`.
     pub url: url::Url,
@@ -55,6 +55,26 @@ pub struct ForwardConfig {
     pub timeout: Duration,
     /// Which event types are forwarded.
     pub types: TypeFilter,
+}
+
+impl fmt::Debug for ForwardConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL's scheme and host only: its user info, path or query may
+        // carry a credential.
+        f.debug_struct("ForwardConfig")
+            .field(
+                "url",
+                &format!(
+                    "{}://{}/…",
+                    self.url.scheme(),
+                    self.url.host_str().unwrap_or("")
+                ),
+            )
+            .field("secret", &self.secret)
+            .field("timeout", &self.timeout)
+            .field("types", &self.types)
+            .finish()
+    }
 }
 
 /// Where the forwarding secret comes from.
@@ -349,6 +369,20 @@ mod tests {
         assert_eq!(secret.expose(), SECRET);
         let debug = format!("{forward:?}");
         assert!(!debug.contains("C2FVsBQIhrsc"), "{debug}");
+        let with_credentials = read(&[
+            (
+                FORWARD_URL,
+                "https://user:hunter2@hooks.example.com/in?key=k3y",
+            ),
+            (FORWARD_SECRET, SECRET),
+        ])
+        .unwrap();
+        let debug = format!("{with_credentials:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("k3y"),
+            "{debug}"
+        );
+        assert!(debug.contains("hooks.example.com"), "{debug}");
     }
 
     #[test]
