@@ -2,10 +2,10 @@
 //! each call was offered, and fails, hangs or panics on chosen events.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
-use async_trait::async_trait;
 use switchboard::builtin::TypeFilter;
-use switchboard::{Delivery, Destination, HandlerError};
+use switchboard::{Delivery, Destination, HandlerError, Sending};
 
 /// What a [`RecordingDestination`] does with events.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,12 @@ pub struct RecordingDestination {
     pub fail: Vec<&'static str>,
     /// What it does on each call.
     pub behaviour: Behaviour,
+    /// Its name, the effect's name in the store (`recording` when empty).
+    pub name: &'static str,
+    /// Message ids whose delivery takes this long before it answers.
+    pub slow: Vec<(&'static str, Duration)>,
     calls: Mutex<Vec<Vec<String>>>,
+    delivered: Mutex<Vec<String>>,
 }
 
 impl RecordingDestination {
@@ -48,6 +53,26 @@ impl RecordingDestination {
         self
     }
 
+    /// The same destination under another name (two in one processor need two).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The same destination answering for `id` only after `delay`.
+    pub fn slow_on(mut self, id: &'static str, delay: Duration) -> Self {
+        self.slow.push((id, delay));
+        self
+    }
+
+    /// The message ids it took, in the order their deliveries succeeded.
+    pub fn delivered(&self) -> Vec<String> {
+        self.delivered
+            .lock()
+            .map(|ids| ids.clone())
+            .unwrap_or_default()
+    }
+
     /// The message ids each call was offered, call by call.
     pub fn calls(&self) -> Vec<Vec<String>> {
         self.calls
@@ -57,17 +82,19 @@ impl RecordingDestination {
     }
 }
 
-#[async_trait]
 impl Destination for RecordingDestination {
     fn name(&self) -> &'static str {
-        "recording"
+        match self.name {
+            "" => "recording",
+            name => name,
+        }
     }
 
     fn accepts(&self, event_type: &str) -> bool {
         self.types.accepts(event_type)
     }
 
-    async fn deliver(&self, deliveries: &[Delivery<'_>]) -> Vec<Result<(), HandlerError>> {
+    fn deliver<'a>(&'a self, deliveries: &'a [Delivery<'a>]) -> Vec<Sending<'a>> {
         let ids: Vec<String> = deliveries
             .iter()
             .map(|delivery| delivery.context.message_id.clone())
@@ -75,15 +102,26 @@ impl Destination for RecordingDestination {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(ids.clone());
         }
-        match self.behaviour {
-            Behaviour::Accept => {}
-            Behaviour::Hang => std::future::pending::<()>().await,
-            Behaviour::Panic => panic!("destination bug"),
-        }
-        ids.iter()
-            .map(|id| match self.fail.contains(&id.as_str()) {
-                true => Err(format!("chosen failure for {id}").into()),
-                false => Ok(()),
+        ids.into_iter()
+            .enumerate()
+            .map(|(position, id)| {
+                Sending::one(position, async move {
+                    match self.behaviour {
+                        Behaviour::Accept => {}
+                        Behaviour::Hang => std::future::pending::<()>().await,
+                        Behaviour::Panic => panic!("destination bug"),
+                    }
+                    if let Some((_, delay)) = self.slow.iter().find(|(slow, _)| *slow == id) {
+                        tokio::time::sleep(*delay).await;
+                    }
+                    if self.fail.contains(&id.as_str()) {
+                        return Err(HandlerError::from(format!("chosen failure for {id}")));
+                    }
+                    if let Ok(mut delivered) = self.delivered.lock() {
+                        delivered.push(id);
+                    }
+                    Ok(())
+                })
             })
             .collect()
     }

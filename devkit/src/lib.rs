@@ -10,6 +10,7 @@ pub mod event_source;
 pub mod fixtures;
 pub mod local;
 pub mod logs;
+pub mod memory_store;
 pub mod moto;
 pub mod ports;
 pub mod queues;
@@ -28,6 +29,7 @@ pub use local::{
     local_sqs_client, local_ssm_client, LOCAL_REGION,
 };
 pub use logs::CapturedLog;
+pub use memory_store::MemoryStore;
 pub use moto::MotoServer;
 pub use ports::{free_port, wait_for_port};
 pub use queues::{create_queues, receive_up_to, Queues};

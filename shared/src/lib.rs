@@ -34,7 +34,8 @@ pub use envelope::Envelope;
 pub use ingest::{decide, Decision, IngestRequest};
 pub use processor::{
     process_batch, Delivery, Destination, Event, EventContext, EventKind, Handler, HandlerError,
-    Idempotency, IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError,
+    Idempotency, IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError, Sending,
+    SETTLE_BUDGET,
 };
 pub use queue::{EventQueue, MessageAttribute, QueueError, QueuedEvent};
 pub use rejection::Rejection;

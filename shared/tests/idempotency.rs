@@ -1,84 +1,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The processor with an idempotency store, over an in-memory store that
-//! keeps the same rules as the DynamoDB adapter (tested against moto in
-//! `tests/tests/idempotency_store.rs`).
+//! The processor with an idempotency store, over the dev kit's in-memory
+//! store, which keeps the same rules as the DynamoDB adapter (tested against
+//! moto in `tests/tests/idempotency_store.rs`).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{json, value::RawValue};
 use switchboard::builtin::TypeFilter;
 use switchboard::envelope::Arrival;
-use switchboard::processor::{Claim, StoreError};
+use switchboard::processor::Effects;
 use switchboard::{
     Envelope, Event, EventContext, Handler, HandlerError, Idempotency, IdempotencyStore, Processor,
     Registry, Sender,
 };
-use switchboard_devkit::{failed_ids, sqs_event, RecordingDestination};
-
-#[derive(Debug, Clone, PartialEq)]
-enum Status {
-    InProgress(DateTime<Utc>),
-    Completed(DateTime<Utc>),
-}
-
-#[derive(Default)]
-struct MemoryStore {
-    items: Mutex<HashMap<String, Status>>,
-    down: AtomicBool,
-}
-
-impl MemoryStore {
-    fn check(&self) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable("down".into()));
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl IdempotencyStore for MemoryStore {
-    async fn claim(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Claim, StoreError> {
-        self.check()?;
-        let mut items = self.items.lock().unwrap();
-        let claim = match items.get(key) {
-            Some(Status::Completed(expires)) if *expires > now => Claim::Completed,
-            Some(Status::InProgress(expires)) if *expires > now => Claim::InProgressElsewhere,
-            _ => Claim::Proceed,
-        };
-        if claim == Claim::Proceed {
-            items.insert(key.to_owned(), Status::InProgress(until));
-        }
-        Ok(claim)
-    }
-
-    async fn complete(&self, key: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.check()?;
-        self.items
-            .lock()
-            .unwrap()
-            .insert(key.to_owned(), Status::Completed(expires_at));
-        Ok(())
-    }
-
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.check()?;
-        let mut items = self.items.lock().unwrap();
-        if matches!(items.get(key), Some(Status::InProgress(_))) {
-            items.remove(key);
-        }
-        Ok(())
-    }
-}
+use switchboard_devkit::memory_store::{Call, Status};
+use switchboard_devkit::{failed_ids, sqs_event, MemoryStore, RecordingDestination};
 
 /// Counts runs; fails the first `fail_first` runs, or panics on them.
 #[derive(Default)]
@@ -247,7 +186,11 @@ async fn an_expired_claim_is_taken_over() {
     // A crashed invocation's claim, expired a second ago.
     store.items.lock().unwrap().insert(
         key.clone(),
-        Status::InProgress(Utc::now() - chrono::Duration::seconds(1)),
+        Status::InProgress {
+            until: Utc::now() - chrono::Duration::seconds(1),
+            expires_at: Utc::now() + chrono::Duration::days(1),
+            done: Effects::none(),
+        },
     );
     assert!(failed_ids(&processor.process(sqs_event(&[("t", &body)]), None).await).is_empty());
     assert_eq!(handler.runs.lock().unwrap().len(), 1);
@@ -259,7 +202,11 @@ async fn an_expired_claim_is_taken_over() {
     let processor = guarded(&handler, &store, 1);
     store.items.lock().unwrap().insert(
         key,
-        Status::InProgress(Utc::now() + chrono::Duration::seconds(60)),
+        Status::InProgress {
+            until: Utc::now() + chrono::Duration::seconds(60),
+            expires_at: Utc::now() + chrono::Duration::days(1),
+            done: Effects::none(),
+        },
     );
     assert_eq!(
         failed_ids(&processor.process(sqs_event(&[("t", &body)]), None).await),
@@ -269,13 +216,14 @@ async fn an_expired_claim_is_taken_over() {
 }
 
 #[tokio::test]
-async fn a_failed_destination_releases_the_claim_and_the_retry_reruns_everything() {
+async fn a_failed_destination_is_the_only_effect_the_retry_runs() {
     let (handler, store) = (
         Arc::new(Counter::default()),
         Arc::new(MemoryStore::default()),
     );
-    let failing = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec!["first"]));
-    let other = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec![]));
+    let failing =
+        Arc::new(RecordingDestination::new(TypeFilter::ALL, vec!["first"]).named("failing"));
+    let other = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec![]).named("other"));
     let processor = guarded(&handler, &store, 4)
         .with_destination(Arc::clone(&failing))
         .with_destination(Arc::clone(&other));
@@ -300,15 +248,131 @@ async fn a_failed_destination_releases_the_claim_and_the_retry_reruns_everything
         .iter()
         .map(|r| r.0.clone())
         .collect();
+    assert_eq!(runs, ["first"], "the handlers ran once");
     assert_eq!(
-        runs,
-        ["first", "retry"],
-        "the retry reran the handler; then a duplicate"
+        other.calls(),
+        [vec!["first".to_owned()]],
+        "the other destination took it once"
     );
-    for destination in [&failing, &other] {
-        assert_eq!(
-            destination.calls(),
-            [vec!["first".to_owned()], vec!["retry".to_owned()]]
-        );
+    assert_eq!(
+        failing.calls(),
+        [vec!["first".to_owned()], vec!["retry".to_owned()]],
+        "only the failed destination ran again"
+    );
+    // Happy path 2 calls; the failure cost one write (the release with its effects).
+    assert_eq!(
+        store.calls(),
+        [
+            Call::Claim,
+            Call::Release(true),
+            Call::Claim,
+            Call::Complete,
+            Call::Claim
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_handler_is_retried_without_resending_to_a_destination_that_took_it() {
+    let handler = Arc::new(Counter {
+        fail_first: Mutex::new(1),
+        ..Counter::default()
+    });
+    let store = Arc::new(MemoryStore::default());
+    let destination = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec![]));
+    let processor = guarded(&handler, &store, 1).with_destination(Arc::clone(&destination));
+    let body = envelope();
+    assert_eq!(
+        failed_ids(&processor.process(sqs_event(&[("a", &body)]), None).await),
+        ["a"]
+    );
+    assert!(failed_ids(&processor.process(sqs_event(&[("b", &body)]), None).await).is_empty());
+    assert_eq!(handler.runs.lock().unwrap().len(), 2);
+    assert_eq!(destination.calls(), [vec!["a".to_owned()]]);
+}
+
+#[tokio::test]
+async fn without_a_store_a_retry_runs_every_effect_again() {
+    let handler = Arc::new(Counter::default());
+    let registry = Registry::new()
+        .fallback(Arc::clone(&handler))
+        .build()
+        .unwrap();
+    let destination = Arc::new(RecordingDestination::new(TypeFilter::ALL, vec!["a"]));
+    let processor = Processor::new(registry, 1).with_destination(Arc::clone(&destination));
+    let body = envelope();
+    assert_eq!(
+        failed_ids(&processor.process(sqs_event(&[("a", &body)]), None).await),
+        ["a"]
+    );
+    assert!(failed_ids(&processor.process(sqs_event(&[("b", &body)]), None).await).is_empty());
+    assert_eq!(handler.runs.lock().unwrap().len(), 2, "at least once");
+    assert_eq!(destination.calls().len(), 2);
+}
+
+/// The reproduction of a slow receiver at the deadline: a batch of 6, the
+/// store on (and slow to settle), one record's destination answering after
+/// 14 s with the invocation's deadline 6 s away.
+#[tokio::test(start_paused = true)]
+async fn at_the_deadline_only_the_slow_record_fails_and_the_others_are_completed() {
+    let handler = Arc::new(Counter::default());
+    let store = Arc::new(MemoryStore::slow_to_settle(
+        std::time::Duration::from_millis(300),
+    ));
+    let slow = Arc::new(
+        RecordingDestination::new(TypeFilter::ALL, vec![])
+            .slow_on("r3", std::time::Duration::from_secs(14)),
+    );
+    let processor = guarded(&handler, &store, 6).with_destination(Arc::clone(&slow));
+    let bodies: Vec<String> = (0..6).map(|_| envelope()).collect();
+    let ids = ["r0", "r1", "r2", "r3", "r4", "r5"];
+    let batch: Vec<(&str, &str)> = ids
+        .iter()
+        .copied()
+        .zip(bodies.iter().map(String::as_str))
+        .collect();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(6);
+    let started = tokio::time::Instant::now();
+    let response = processor.process(sqs_event(&batch), Some(deadline)).await;
+    assert!(
+        tokio::time::Instant::now() <= deadline,
+        "answered before the deadline"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(6) - switchboard::SETTLE_BUDGET,
+        "the slow one had until the work deadline"
+    );
+    assert_eq!(failed_ids(&response), ["r3"]);
+    let keys: Vec<String> = bodies
+        .iter()
+        .map(|body| Envelope::from_json(body).unwrap().dedupe_key)
+        .collect();
+    for (id, key) in ids.iter().zip(&keys) {
+        match store.status(key) {
+            Some(Status::Completed(_)) => assert_ne!(*id, "r3"),
+            Some(Status::InProgress { until, done, .. }) => {
+                assert_eq!(*id, "r3");
+                assert!(until < Utc::now(), "released, not left to expire");
+                assert_eq!(done.iter().collect::<Vec<_>>(), ["handlers"]);
+            }
+            None => panic!("{id} has no record"),
+        }
     }
+
+    // The whole batch again: five duplicates, and r3 only to the destination.
+    let again = processor
+        .process(
+            sqs_event(&batch),
+            Some(tokio::time::Instant::now() + std::time::Duration::from_secs(30)),
+        )
+        .await;
+    assert!(failed_ids(&again).is_empty());
+    assert_eq!(
+        handler.runs.lock().unwrap().len(),
+        6,
+        "handlers once per event"
+    );
+    let mut delivered = slow.delivered();
+    delivered.sort();
+    assert_eq!(delivered, ids, "each event reached the destination once");
 }

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_sdk_eventbridge::config::retry::RetryConfig;
 use aws_sdk_eventbridge::config::timeout::TimeoutConfig;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
@@ -13,7 +12,7 @@ use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 
 use super::config::{EventBusConfig, TypeFilter};
-use crate::processor::{Delivery, Destination, HandlerError};
+use crate::processor::{Delivery, Destination, HandlerError, Sending};
 
 /// Most entries one `PutEvents` call takes.
 pub const MAX_ENTRIES_PER_CALL: usize = 10;
@@ -115,7 +114,6 @@ impl EventBus {
     }
 }
 
-#[async_trait]
 impl Destination for EventBus {
     fn name(&self) -> &'static str {
         "event_bus"
@@ -125,37 +123,24 @@ impl Destination for EventBus {
         self.types.accepts(event_type)
     }
 
-    async fn deliver(&self, deliveries: &[Delivery<'_>]) -> Vec<Result<(), HandlerError>> {
-        let mut results: Vec<Option<Result<(), HandlerError>>> =
-            deliveries.iter().map(|_| None).collect();
+    fn deliver<'a>(&'a self, deliveries: &'a [Delivery<'a>]) -> Vec<Sending<'a>> {
+        let mut sendings = Vec::new();
         let mut ready = Vec::new();
-        for (index, delivery) in deliveries.iter().enumerate() {
+        for (position, delivery) in deliveries.iter().enumerate() {
             match self.entry(delivery) {
-                Ok((entry, size)) => ready.push((index, entry, size)),
-                Err(error) => results[index] = Some(Err(error)),
+                Ok((entry, size)) => ready.push((position, entry, size)),
+                Err(error) => sendings.push(Sending::one(position, std::future::ready(Err(error)))),
             }
         }
         let sizes: Vec<usize> = ready.iter().map(|(_, _, size)| *size).collect();
         let mut ready = ready.into_iter();
-        let calls: Vec<(Vec<usize>, Vec<PutEventsRequestEntry>)> = call_lengths(&sizes)
-            .into_iter()
-            .map(|length| ready.by_ref().take(length).map(|(i, e, _)| (i, e)).unzip())
-            .collect();
-        let answers = futures::future::join_all(
-            calls
-                .into_iter()
-                .map(|(indices, entries)| async move { (indices, self.put(entries).await) }),
-        )
-        .await;
-        for (indices, answers) in answers {
-            for (index, answer) in indices.into_iter().zip(answers) {
-                results[index] = Some(answer);
-            }
+        for length in call_lengths(&sizes) {
+            // One `PutEvents` per part: its records settle when it answers.
+            let (positions, entries): (Vec<usize>, Vec<PutEventsRequestEntry>) =
+                ready.by_ref().take(length).map(|(p, e, _)| (p, e)).unzip();
+            sendings.push(Sending::many(positions, self.put(entries)));
         }
-        results
-            .into_iter()
-            .map(|result| result.unwrap_or_else(|| Err("the entry was never sent".into())))
-            .collect()
+        sendings
     }
 }
 

@@ -6,7 +6,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use async_trait::async_trait;
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use reqwest::redirect::Policy;
 use standardwebhooks::{
@@ -14,7 +13,7 @@ use standardwebhooks::{
 };
 
 use super::config::{ForwardConfig, SecretSetting, TypeFilter};
-use crate::processor::{Delivery, Destination, HandlerError};
+use crate::processor::{Delivery, Destination, HandlerError, Sending};
 
 /// Why forwarding cannot start; the secret is never part of it.
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +123,6 @@ impl Forward {
     }
 }
 
-#[async_trait]
 impl Destination for Forward {
     fn name(&self) -> &'static str {
         "forward"
@@ -134,8 +132,13 @@ impl Destination for Forward {
         self.types.accepts(event_type)
     }
 
-    async fn deliver(&self, deliveries: &[Delivery<'_>]) -> Vec<Result<(), HandlerError>> {
-        // The whole batch in flight at once, over the client's pool.
-        futures::future::join_all(deliveries.iter().map(|delivery| self.post(delivery))).await
+    fn deliver<'a>(&'a self, deliveries: &'a [Delivery<'a>]) -> Vec<Sending<'a>> {
+        // The whole batch in flight at once, over the client's pool; each
+        // record settles when its own answer comes.
+        deliveries
+            .iter()
+            .enumerate()
+            .map(|(position, delivery)| Sending::one(position, self.post(delivery)))
+            .collect()
     }
 }

@@ -7,18 +7,28 @@ use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 
 use super::destination::{Delivery, Destination};
 use super::event::{Event, EventContext};
 use super::handler::HandlerError;
 use super::idempotency::{
-    Claim, Idempotency, StoreError, IN_PROGRESS_MARGIN, IN_PROGRESS_WITHOUT_DEADLINE,
+    Claim, ClaimWindow, Effects, Idempotency, StoreError, HANDLERS, IN_PROGRESS_MARGIN,
+    IN_PROGRESS_WITHOUT_DEADLINE,
 };
 use super::registry::Registry;
 use crate::envelope::Envelope;
 use crate::sender::Sender;
 use crate::telemetry;
+
+/// Kept back from the record deadline, when the idempotency store is on, so
+/// that every record can be settled (completed or released) before the
+/// response: one store write and one retry. The DynamoDB client's attempts
+/// are short and its standard retry backs off at most 1 s before the second
+/// attempt, which answers in milliseconds.
+pub const SETTLE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// A decoding error reduced to its category and position. serde's messages
 /// quote the values they fail on (`invalid type: string "my diary entry…"`),
@@ -88,8 +98,9 @@ pub enum RecordFailure {
         /// Why; never payload text or a secret.
         error: HandlerError,
     },
-    /// The record's handlers were still running at the record deadline.
-    #[error("handlers did not finish before the invocation's deadline")]
+    /// The record's handlers or a destination were still running at the
+    /// work deadline (the invocation's, less the settle budget).
+    #[error("its effects did not finish before the invocation's deadline")]
     TimedOut,
     /// Another invocation is handling the same event right now; SQS retries
     /// this record later, when it is a duplicate or the claim has expired.
@@ -181,25 +192,59 @@ pub async fn process_batch(
     parts.run(event).await
 }
 
-/// A record that decoded and, when guarded, holds its claim: its handlers and
-/// destinations are to run.
+/// A record that decoded and, when guarded, holds its claim: the effects not
+/// in `done` are to run.
 struct Admitted {
     index: usize,
     envelope: Envelope,
     event: Event,
     context: EventContext,
+    done: Effects,
 }
 
 /// A record after decoding and claiming: its position, its sender when it
-/// decoded, and whether its handlers are to run (`None`: a duplicate).
+/// decoded, and whether its effects are to run (`None`: a duplicate).
 type Admission = (
     usize,
     Option<Sender>,
     Result<Option<Admitted>, RecordFailure>,
 );
 
-/// The outcome of one record, by its position in the batch.
-type Outcome = (usize, Result<(), RecordFailure>);
+/// Effects that ended: each with the admitted record's position, the
+/// effect's name and its result.
+type Ended = Vec<(usize, &'static str, Result<(), RecordFailure>)>;
+
+/// Where one admitted record stands while its effects run.
+struct Progress {
+    /// Effects still running.
+    pending: usize,
+    /// Every effect completed, before this delivery or during it.
+    done: Effects,
+    /// The first effect failure, if any.
+    failure: Option<RecordFailure>,
+}
+
+impl Progress {
+    /// Notes one effect's end; true when it was the record's last.
+    fn note(&mut self, effect: &'static str, result: Result<(), RecordFailure>) -> bool {
+        match result {
+            Ok(()) => self.done.insert(effect),
+            Err(failure) => {
+                self.failure.get_or_insert(failure);
+            }
+        }
+        self.pending = self.pending.saturating_sub(1);
+        self.pending == 0
+    }
+}
+
+/// One destination's offer: the admitted records (by position) of the types
+/// it takes that it has not taken yet, and their deliveries.
+struct Offer<'a> {
+    destination: &'a dyn Destination,
+    positions: Vec<usize>,
+    deliveries: Vec<Delivery<'a>>,
+}
 
 /// What one batch runs with.
 struct Parts<'a> {
@@ -211,9 +256,11 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    /// Three steps, each bounded by the deadline: admit every record (decode,
-    /// claim), run the handlers and the destinations side by side on the
-    /// admitted ones, then settle their claims (complete or release).
+    /// Admits every record (decode, claim), runs each admitted record's
+    /// effects (its handlers and each destination that takes it) side by
+    /// side, and settles each record's claim (complete or release) as soon
+    /// as its own last effect has ended. Effects are cut off at the work
+    /// deadline, which keeps [`SETTLE_BUDGET`] back for the settling.
     async fn run(&self, event: SqsEvent) -> SqsBatchResponse {
         let message_ids: Vec<Option<String>> = event
             .records
@@ -227,13 +274,14 @@ impl Parts<'_> {
         // succeeds, whether it was a duplicate or of an unknown type.
         let mut senders: Vec<&'static str> = message_ids.iter().map(|_| "none").collect();
         let mut success: Vec<&'static str> = message_ids.iter().map(|_| "handled").collect();
+        let work_deadline = self.work_deadline();
         let admissions: Vec<Admission> =
             futures::stream::iter(event.records.into_iter().enumerate())
                 .map(|(index, record)| async move {
                     let decoded = self.decode(index, record);
                     let sender = decoded.as_ref().ok().map(|record| record.envelope.source);
                     let admission = match decoded {
-                        Ok(record) => self.within(self.claim(record)).await,
+                        Ok(record) => within(work_deadline, self.claim(record)).await,
                         Err(failure) => Err(failure),
                     };
                     (index, sender, admission)
@@ -264,47 +312,8 @@ impl Parts<'_> {
             }
         }
         admitted.sort_unstable_by_key(|record| record.index);
-
-        let handled = futures::stream::iter(&admitted)
-            .map(|record| async move {
-                let started = Instant::now();
-                let work = run_handlers(self.registry, &record.event, &record.context);
-                let result = self.within(work).await;
-                telemetry::handler_duration(record.envelope.source.as_str(), started.elapsed());
-                (record.index, result)
-            })
-            .buffer_unordered(self.concurrency)
-            .collect::<Vec<Outcome>>();
-        let sent = futures::future::join_all(
-            self.destinations
-                .iter()
-                .map(|destination| self.send(destination.as_ref(), &admitted)),
-        );
-        let (handled, sent) = futures::join!(handled, sent);
-        for (index, result) in handled.into_iter().chain(sent.into_iter().flatten()) {
-            if let (Err(failure), Ok(())) = (result, &outcomes[index]) {
-                outcomes[index] = Err(failure);
-            }
-        }
-
-        if let Some(idempotency) = self.idempotency {
-            let settled: Vec<Outcome> = futures::stream::iter(&admitted)
-                .map(|record| {
-                    let succeeded = outcomes[record.index].is_ok();
-                    async move {
-                        let work = settle(idempotency, record, succeeded);
-                        (record.index, self.within(work).await)
-                    }
-                })
-                .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
-            for (index, result) in settled {
-                if let Err(failure) = result {
-                    outcomes[index] = Err(failure);
-                }
-            }
-        }
+        self.run_effects(&admitted, &mut outcomes, work_deadline)
+            .await;
 
         let mut response = SqsBatchResponse::default();
         for (index, (message_id, outcome)) in message_ids.into_iter().zip(outcomes).enumerate() {
@@ -324,16 +333,163 @@ impl Parts<'_> {
         response
     }
 
-    /// `work`, cut off at the deadline as [`RecordFailure::TimedOut`].
-    async fn within<T>(
+    /// When effects stop: the record deadline, less the settle budget when
+    /// there are claims to settle.
+    fn work_deadline(&self) -> Option<tokio::time::Instant> {
+        let deadline = self.deadline?;
+        Some(match self.idempotency {
+            Some(_) => deadline
+                .checked_sub(SETTLE_BUDGET)
+                .unwrap_or(deadline)
+                .max(tokio::time::Instant::now().min(deadline)),
+            None => deadline,
+        })
+    }
+
+    /// Runs the effects of the admitted records not done before, and settles
+    /// each record the moment its last effect ends, writing each record's
+    /// outcome (by its batch index) into `outcomes`.
+    async fn run_effects(
         &self,
-        work: impl Future<Output = Result<T, RecordFailure>>,
-    ) -> Result<T, RecordFailure> {
-        match self.deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, work)
-                .await
-                .unwrap_or(Err(RecordFailure::TimedOut)),
-            None => work.await,
+        admitted: &[Admitted],
+        outcomes: &mut [Result<(), RecordFailure>],
+        work_deadline: Option<tokio::time::Instant>,
+    ) {
+        let offers: Vec<Offer<'_>> = self
+            .destinations
+            .iter()
+            .map(|destination| {
+                let destination = destination.as_ref();
+                let (positions, deliveries) = admitted
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, record)| {
+                        destination.accepts(&record.context.event_type)
+                            && !record.done.contains(destination.name())
+                    })
+                    .map(|(position, record)| {
+                        let delivery = Delivery {
+                            envelope: &record.envelope,
+                            context: &record.context,
+                        };
+                        (position, delivery)
+                    })
+                    .unzip();
+                Offer {
+                    destination,
+                    positions,
+                    deliveries,
+                }
+            })
+            .collect();
+        let mut progress: Vec<Progress> = admitted
+            .iter()
+            .map(|record| Progress {
+                pending: usize::from(!record.done.contains(HANDLERS)),
+                done: record.done.clone(),
+                failure: None,
+            })
+            .collect();
+        for offer in &offers {
+            for &position in &offer.positions {
+                progress[position].pending += 1;
+            }
+        }
+
+        let mut handlers = Some(
+            futures::stream::iter(
+                admitted
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, record)| !record.done.contains(HANDLERS)),
+            )
+            .map(|(position, record)| async move {
+                let started = Instant::now();
+                let result = run_handlers(self.registry, &record.event, &record.context).await;
+                telemetry::handler_duration(record.envelope.source.as_str(), started.elapsed());
+                (position, result)
+            })
+            .buffer_unordered(self.concurrency)
+            .boxed(),
+        );
+        let mut sendings: FuturesUnordered<BoxFuture<'_, Ended>> = offers
+            .iter()
+            .filter(|offer| !offer.positions.is_empty())
+            .flat_map(sendings_of)
+            .collect();
+        let mut settling = FuturesUnordered::new();
+        let mut open = admitted.len();
+        let finish = |position: usize,
+                      progress: &mut Progress,
+                      outcomes: &mut [Result<(), RecordFailure>],
+                      settling: &mut FuturesUnordered<_>,
+                      open: &mut usize| {
+            let record = &admitted[position];
+            let failure = progress.failure.take();
+            match self.idempotency {
+                Some(idempotency) => {
+                    let done = std::mem::take(&mut progress.done);
+                    let deadline = self.deadline;
+                    settling.push(async move {
+                        let settled = within(deadline, settle(idempotency, record, &failure, done));
+                        let settled = settled.await;
+                        (record.index, failure.map_or(settled, Err))
+                    });
+                }
+                None => {
+                    outcomes[record.index] = failure.map_or(Ok(()), Err);
+                    *open -= 1;
+                }
+            }
+        };
+        for (position, state) in progress.iter_mut().enumerate() {
+            if state.pending == 0 {
+                finish(position, state, outcomes, &mut settling, &mut open);
+            }
+        }
+
+        let cut_off = async {
+            match work_deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(cut_off);
+        let mut working = true;
+        while open > 0 {
+            let ended: Ended = tokio::select! {
+                Some((position, result)) = next_of(&mut handlers), if working => {
+                    vec![(position, HANDLERS, result)]
+                }
+                Some(ended) = sendings.next(), if working => ended,
+                Some((index, outcome)) = settling.next() => {
+                    outcomes[index] = outcome;
+                    open -= 1;
+                    continue;
+                }
+                () = &mut cut_off, if working => {
+                    // Whatever still runs is cut off; its records fail and
+                    // settle with the effects that did complete.
+                    working = false;
+                    handlers = None;
+                    sendings.clear();
+                    progress
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, state)| state.pending > 0)
+                        .flat_map(|(position, state)| {
+                            (0..state.pending).map(move |_| (position, "", Err(RecordFailure::TimedOut)))
+                        })
+                        .collect()
+                }
+                else => break,
+            };
+            for (position, effect, result) in ended {
+                let state = &mut progress[position];
+                if state.pending > 0 && state.note(effect, result) {
+                    finish(position, state, outcomes, &mut settling, &mut open);
+                }
+            }
         }
     }
 
@@ -378,6 +534,7 @@ impl Parts<'_> {
             envelope,
             event,
             context,
+            done: Effects::none(),
         })
     }
 
@@ -395,13 +552,28 @@ impl Parts<'_> {
             .map_or(IN_PROGRESS_WITHOUT_DEADLINE, |left| {
                 left + IN_PROGRESS_MARGIN
             });
+        let window = ClaimWindow {
+            now,
+            in_progress_until: now + in_progress_for,
+            expires_at: now + idempotency.ttl,
+        };
         let claim = idempotency
             .store
-            .claim(key, now, now + in_progress_for)
+            .claim(key, window)
             .await
             .map_err(RecordFailure::Store)?;
         match claim {
-            Claim::Proceed => Ok(Some(admitted)),
+            Claim::Proceed(done) => {
+                if !done.is_empty() {
+                    tracing::info!(
+                        message_id = admitted.context.message_id.as_str(),
+                        dedupe_key = key,
+                        done = ?done.iter().collect::<Vec<_>>(),
+                        "retry: running only the effects not done before"
+                    );
+                }
+                Ok(Some(Admitted { done, ..admitted }))
+            }
             Claim::InProgressElsewhere => Err(RecordFailure::InProgressElsewhere),
             Claim::Completed => {
                 tracing::info!(
@@ -414,85 +586,127 @@ impl Parts<'_> {
             }
         }
     }
+}
 
-    /// Offers `destination` the admitted records of the types it takes, in
-    /// one call, and maps its results back to the records' positions.
-    async fn send(&self, destination: &dyn Destination, admitted: &[Admitted]) -> Vec<Outcome> {
-        let taken: Vec<&Admitted> = admitted
-            .iter()
-            .filter(|record| destination.accepts(&record.context.event_type))
-            .collect();
-        if taken.is_empty() {
-            return Vec::new();
-        }
-        let deliveries: Vec<Delivery<'_>> = taken
-            .iter()
-            .map(|record| Delivery {
-                envelope: &record.envelope,
-                context: &record.context,
-            })
-            .collect();
-        let name = destination.name();
-        let results = self
-            .within(async {
-                AssertUnwindSafe(destination.deliver(&deliveries))
-                    .catch_unwind()
-                    .await
-                    .map_err(|_| RecordFailure::Panicked)
-            })
-            .await;
-        match results {
-            Err(failure) => taken
-                .iter()
-                .map(|record| (record.index, Err(failure.same_again())))
+/// `work`, cut off at `deadline` as [`RecordFailure::TimedOut`].
+async fn within<T>(
+    deadline: Option<tokio::time::Instant>,
+    work: impl Future<Output = Result<T, RecordFailure>>,
+) -> Result<T, RecordFailure> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, work)
+            .await
+            .unwrap_or(Err(RecordFailure::TimedOut)),
+        None => work.await,
+    }
+}
+
+/// The next item of a stream that may have been dropped.
+async fn next_of<S: futures::Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
+    match stream {
+        Some(stream) => stream.next().await,
+        None => None,
+    }
+}
+
+/// The parts one destination sends its offer in, each answering with the
+/// admitted records' positions. A panic, in `deliver` or in a part, fails the
+/// records it carries; a record no part carries fails too.
+fn sendings_of<'a>(offer: &'a Offer<'a>) -> Vec<BoxFuture<'a, Ended>> {
+    let name = offer.destination.name();
+    let failed = |positions: Vec<usize>, failure: fn() -> RecordFailure| -> BoxFuture<'a, Ended> {
+        Box::pin(std::future::ready(
+            positions
+                .into_iter()
+                .map(|position| (position, name, Err(failure())))
                 .collect(),
-            Ok(results) => {
-                let mut results = results.into_iter();
-                taken
-                    .iter()
-                    .map(|record| {
-                        let result = results
-                            .next()
-                            .unwrap_or_else(|| Err("the destination gave no result".into()))
-                            .map_err(|error| RecordFailure::Destination {
-                                destination: name,
-                                error,
-                            });
-                        (record.index, result)
-                    })
-                    .collect()
-            }
-        }
+        ))
+    };
+    let parts = match std::panic::catch_unwind(AssertUnwindSafe(|| {
+        offer.destination.deliver(&offer.deliveries)
+    })) {
+        Ok(parts) => parts,
+        Err(_) => return vec![failed(offer.positions.clone(), || RecordFailure::Panicked)],
+    };
+    let mut carried = vec![false; offer.positions.len()];
+    let mut futures: Vec<BoxFuture<'a, Ended>> = parts
+        .into_iter()
+        .map(|part| {
+            // A delivery out of range, or carried twice, counts once.
+            let positions: Vec<Option<usize>> = part
+                .deliveries
+                .iter()
+                .map(|&offered| match carried.get_mut(offered) {
+                    Some(seen) if !*seen => {
+                        *seen = true;
+                        Some(offer.positions[offered])
+                    }
+                    _ => None,
+                })
+                .collect();
+            let work = part.work;
+            Box::pin(async move {
+                match AssertUnwindSafe(work).catch_unwind().await {
+                    Ok(results) => {
+                        let mut results = results.into_iter();
+                        positions
+                            .into_iter()
+                            .filter_map(|position| {
+                                let result = results.next().unwrap_or_else(|| {
+                                    Err("the destination gave no result".into())
+                                });
+                                let result = result.map_err(|error| RecordFailure::Destination {
+                                    destination: name,
+                                    error,
+                                });
+                                Some((position?, name, result))
+                            })
+                            .collect()
+                    }
+                    Err(_) => positions
+                        .into_iter()
+                        .flatten()
+                        .map(|position| (position, name, Err(RecordFailure::Panicked)))
+                        .collect(),
+                }
+            }) as BoxFuture<'a, Ended>
+        })
+        .collect();
+    let forgotten: Vec<usize> = carried
+        .iter()
+        .zip(&offer.positions)
+        .filter(|(carried, _)| !**carried)
+        .map(|(_, &position)| position)
+        .collect();
+    if !forgotten.is_empty() {
+        futures.push(failed(forgotten, || RecordFailure::Destination {
+            destination: "",
+            error: "the destination gave no result".into(),
+        }));
     }
+    futures
 }
 
-impl RecordFailure {
-    /// The same failure for another record of one failed destination call.
-    fn same_again(&self) -> RecordFailure {
-        match self {
-            RecordFailure::Panicked => RecordFailure::Panicked,
-            _ => RecordFailure::TimedOut,
-        }
-    }
-}
-
-/// Records the outcome in the store: completed, so a redelivery is a
-/// duplicate; or released, so the retry runs everything again.
+/// Records a record's outcome in the store: completed, so a redelivery is a
+/// duplicate; or released with the effects that did complete, so the retry
+/// runs at once and runs only the others.
 async fn settle(
     idempotency: &Idempotency,
     record: &Admitted,
-    succeeded: bool,
+    failure: &Option<RecordFailure>,
+    done: Effects,
 ) -> Result<(), RecordFailure> {
     let key = record.context.dedupe_key.as_str();
-    if succeeded {
+    if failure.is_none() {
         return idempotency
             .store
             .complete(key, Utc::now() + idempotency.ttl)
             .await
             .map_err(RecordFailure::Store);
     }
-    // If the release fails, the claim expires on its own.
-    if let Err(error) = idempotency.store.release(key).await {
+    // If the release fails, the claim expires on its own, and the retry
+    // then runs every effect again.
+    if let Err(error) = idempotency.store.release(key, &done).await {
         tracing::warn!(message_id = record.context.message_id.as_str(), %error, "claim not released");
     }
     Ok(())

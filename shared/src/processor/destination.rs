@@ -1,9 +1,11 @@
 //! The port for built-in destinations: places every event (or every event of
 //! some types) goes to, turned on by configuration rather than code. Unlike a
 //! [`Handler`](super::Handler), a destination sees the batch at once, so it
-//! can send ten events in one call.
+//! can send ten events in one call; it answers in [`Sending`]s, each covering
+//! some of the batch, so the processor settles a record as soon as the part
+//! that carries it has ended, not when the slowest part of the batch has.
 
-use async_trait::async_trait;
+use futures::future::BoxFuture;
 
 use super::event::EventContext;
 use super::handler::HandlerError;
@@ -19,26 +21,68 @@ pub struct Delivery<'a> {
     pub context: &'a EventContext,
 }
 
-/// A place events are sent to, alongside the registry's handlers. A record
-/// succeeds only when its handlers and every destination that takes its type
-/// succeed; otherwise SQS redelivers it to all of them.
-#[async_trait]
+/// One part of a destination's work on a batch: the deliveries it carries
+/// (positions in the slice [`Destination::deliver`] was given) and the work
+/// that sends them, answering one result per carried delivery, in order.
+pub struct Sending<'a> {
+    /// Positions, in the offered slice, of the deliveries this part carries.
+    pub deliveries: Vec<usize>,
+    /// Sends them; one result per position in `deliveries`, in order.
+    pub work: BoxFuture<'a, Vec<Result<(), HandlerError>>>,
+}
+
+impl<'a> Sending<'a> {
+    /// A part carrying the one delivery at `position`.
+    pub fn one(
+        position: usize,
+        work: impl std::future::Future<Output = Result<(), HandlerError>> + Send + 'a,
+    ) -> Self {
+        Self {
+            deliveries: vec![position],
+            work: Box::pin(async move { vec![work.await] }),
+        }
+    }
+
+    /// A part carrying the deliveries at `positions`, answered together.
+    pub fn many(
+        positions: Vec<usize>,
+        work: impl std::future::Future<Output = Vec<Result<(), HandlerError>>> + Send + 'a,
+    ) -> Self {
+        Self {
+            deliveries: positions,
+            work: Box::pin(work),
+        }
+    }
+}
+
+impl std::fmt::Debug for Sending<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sending")
+            .field("deliveries", &self.deliveries)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A place events are sent to, alongside the registry's handlers. Each
+/// destination is one effect of an event: with the idempotency store on, a
+/// retry sends a record to a destination only if it has not taken it yet.
 pub trait Destination: Send + Sync + std::fmt::Debug {
-    /// A short name for logs and failures, e.g. `event_bus`.
+    /// A short name for logs and failures, e.g. `event_bus`. It is also the
+    /// effect's name in the idempotency store, so it must be unique among a
+    /// processor's destinations and stable across deploys.
     fn name(&self) -> &'static str;
 
     /// True when events of `event_type` go to this destination.
     fn accepts(&self, event_type: &str) -> bool;
 
-    /// Sends `deliveries`, all of a type it accepts, and returns one result
-    /// per delivery, in order. An error must not quote payload text or a
-    /// secret: it is logged.
-    async fn deliver(&self, deliveries: &[Delivery<'_>]) -> Vec<Result<(), HandlerError>>;
+    /// Splits `deliveries`, all of a type it accepts, into the parts that
+    /// send them. Every delivery should be in exactly one part; one left out
+    /// fails. An error must not quote payload text or a secret: it is logged.
+    fn deliver<'a>(&'a self, deliveries: &'a [Delivery<'a>]) -> Vec<Sending<'a>>;
 }
 
 /// A shared destination is a destination, so a test or a caller can keep a
 /// handle on the one the processor uses.
-#[async_trait]
 impl<D: Destination + ?Sized> Destination for std::sync::Arc<D> {
     fn name(&self) -> &'static str {
         (**self).name()
@@ -48,7 +92,7 @@ impl<D: Destination + ?Sized> Destination for std::sync::Arc<D> {
         (**self).accepts(event_type)
     }
 
-    async fn deliver(&self, deliveries: &[Delivery<'_>]) -> Vec<Result<(), HandlerError>> {
-        (**self).deliver(deliveries).await
+    fn deliver<'a>(&'a self, deliveries: &'a [Delivery<'a>]) -> Vec<Sending<'a>> {
+        (**self).deliver(deliveries)
     }
 }

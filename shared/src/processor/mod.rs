@@ -8,9 +8,9 @@ mod handler;
 pub mod idempotency;
 mod registry;
 
-pub use batch::{process_batch, DecodeError, Processor, RecordFailure};
-pub use destination::{Delivery, Destination};
+pub use batch::{process_batch, DecodeError, Processor, RecordFailure, SETTLE_BUDGET};
+pub use destination::{Delivery, Destination, Sending};
 pub use event::{Event, EventContext, EventKind};
 pub use handler::{Handler, HandlerError};
-pub use idempotency::{Claim, Idempotency, IdempotencyStore, StoreError};
+pub use idempotency::{Claim, ClaimWindow, Effects, Idempotency, IdempotencyStore, StoreError};
 pub use registry::{Registry, RegistryBuilder, RegistryError};

@@ -1,7 +1,14 @@
 //! The idempotency store on DynamoDB, one item per dedupe key, in the layout
 //! of AWS Lambda Powertools' idempotency utility: `id` (the key), `status`
 //! (`IN_PROGRESS` or `COMPLETED`), `expiration` (Unix seconds; the table's
-//! TTL attribute) and `in_progress_expiration` (Unix milliseconds).
+//! TTL attribute) and `in_progress_expiration` (Unix milliseconds), plus
+//! `effects` (a string set): the effects a released claim had completed.
+//!
+//! A claim is an `UpdateItem`, not a `PutItem`, so it keeps the `effects` an
+//! earlier attempt recorded and reads them back in the same call
+//! (`ReturnValues: ALL_OLD`). A release with completed effects ends the claim
+//! by setting `in_progress_expiration` to 0, which the next claim's
+//! condition takes over at once.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,16 +17,17 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 
-use crate::processor::idempotency::{Claim, IdempotencyStore, StoreError};
+use crate::processor::idempotency::{Claim, ClaimWindow, Effects, IdempotencyStore, StoreError};
 
 const KEY: &str = "id";
 const STATUS: &str = "status";
 const EXPIRATION: &str = "expiration";
 const IN_PROGRESS_EXPIRATION: &str = "in_progress_expiration";
+const EFFECTS: &str = "effects";
 const IN_PROGRESS: &str = "IN_PROGRESS";
 const COMPLETED: &str = "COMPLETED";
 
@@ -91,26 +99,45 @@ fn existing_claim(item: Option<&Item>) -> Result<Claim, StoreError> {
     }
 }
 
+/// The effects the item a claim replaced had recorded: none when there was
+/// no item, or when it was past its TTL (DynamoDB deletes lazily, and what a
+/// forgotten key recorded no longer counts).
+fn recorded_effects(old: Option<&Item>, now: DateTime<Utc>) -> Result<Effects, StoreError> {
+    let Some(old) = old else {
+        return Ok(Effects::none());
+    };
+    let expired = old
+        .get(EXPIRATION)
+        .and_then(|value| value.as_n().ok())
+        .and_then(|value| value.parse::<i64>().ok())
+        .is_none_or(|expiration| expiration < now.timestamp());
+    match old.get(EFFECTS) {
+        _ if expired => Ok(Effects::none()),
+        None => Ok(Effects::none()),
+        Some(AttributeValue::Ss(names)) => Ok(names.iter().map(String::as_str).collect()),
+        Some(_) => Err(StoreError::Malformed("effects is not a string set".into())),
+    }
+}
+
 #[async_trait]
 impl IdempotencyStore for DynamoDbStore {
-    async fn claim(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        in_progress_until: DateTime<Utc>,
-    ) -> Result<Claim, StoreError> {
+    async fn claim(&self, key: &str, window: ClaimWindow) -> Result<Claim, StoreError> {
+        let ClaimWindow {
+            now,
+            in_progress_until,
+            expires_at,
+        } = window;
         let result = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .item(KEY, AttributeValue::S(key.to_owned()))
-            .item(STATUS, AttributeValue::S(IN_PROGRESS.to_owned()))
-            .item(EXPIRATION, number(in_progress_until.timestamp()))
-            .item(
-                IN_PROGRESS_EXPIRATION,
-                number(in_progress_until.timestamp_millis()),
+            .key(KEY, AttributeValue::S(key.to_owned()))
+            .update_expression(
+                "SET #status = :in_progress, #expiration = :expiration, \
+                 #in_progress_expiration = :in_progress_until",
             )
-            // Absent, past its TTL (DynamoDB deletes lazily), or an expired claim.
+            // Absent, past its TTL (DynamoDB deletes lazily), or an expired
+            // or released claim.
             .condition_expression(
                 "attribute_not_exists(#id) OR #expiration < :now \
                  OR (#status = :in_progress AND #in_progress_expiration < :now_ms)",
@@ -122,16 +149,25 @@ impl IdempotencyStore for DynamoDbStore {
             .expression_attribute_values(":now", number(now.timestamp()))
             .expression_attribute_values(":now_ms", number(now.timestamp_millis()))
             .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+            .expression_attribute_values(":expiration", number(expires_at.timestamp()))
+            .expression_attribute_values(
+                ":in_progress_until",
+                number(in_progress_until.timestamp_millis()),
+            )
+            .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claim::Proceed),
+            Ok(output) => Ok(Claim::Proceed(recorded_effects(
+                output.attributes.as_ref(),
+                now,
+            )?)),
             Err(SdkError::ServiceError(service))
                 if service.err().is_conditional_check_failed_exception() =>
             {
                 let returned = match service.into_err() {
-                    PutItemError::ConditionalCheckFailedException(failed) => failed.item,
+                    UpdateItemError::ConditionalCheckFailedException(failed) => failed.item,
                     _ => None,
                 };
                 match returned {
@@ -157,27 +193,77 @@ impl IdempotencyStore for DynamoDbStore {
         Ok(())
     }
 
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(KEY, AttributeValue::S(key.to_owned()))
-            // Never forget a completion, only a claim.
-            .condition_expression("#status = :in_progress")
-            .expression_attribute_names("#status", STATUS)
-            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
-            .send()
-            .await;
+    async fn release(&self, key: &str, done: &Effects) -> Result<(), StoreError> {
+        let result = if done.is_empty() {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(KEY, AttributeValue::S(key.to_owned()))
+                // Never forget a completion, only a claim.
+                .condition_expression("#status = :in_progress")
+                .expression_attribute_names("#status", STATUS)
+                .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|error| error.map_service_error(Released::from))
+        } else {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(KEY, AttributeValue::S(key.to_owned()))
+                .update_expression("SET #effects = :effects, #in_progress_expiration = :ended")
+                .condition_expression("#status = :in_progress")
+                .expression_attribute_names("#status", STATUS)
+                .expression_attribute_names("#effects", EFFECTS)
+                .expression_attribute_names("#in_progress_expiration", IN_PROGRESS_EXPIRATION)
+                .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+                .expression_attribute_values(
+                    ":effects",
+                    AttributeValue::Ss(done.iter().map(str::to_owned).collect()),
+                )
+                .expression_attribute_values(":ended", number(0))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|error| error.map_service_error(Released::from))
+        };
         match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(())
-            }
+            Ok(()) => Ok(()),
+            Err(SdkError::ServiceError(service)) if service.err().0 => Ok(()),
             Err(error) => Err(unavailable(error)),
         }
+    }
+}
+
+/// A release's service error, reduced to what matters: whether the condition
+/// failed (the key was completed meanwhile, or is gone: nothing to release).
+#[derive(Debug)]
+struct Released(bool, String);
+
+impl std::fmt::Display for Released {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Released {}
+
+impl From<aws_sdk_dynamodb::operation::delete_item::DeleteItemError> for Released {
+    fn from(error: aws_sdk_dynamodb::operation::delete_item::DeleteItemError) -> Self {
+        Self(
+            error.is_conditional_check_failed_exception(),
+            DisplayErrorContext(&error).to_string(),
+        )
+    }
+}
+
+impl From<UpdateItemError> for Released {
+    fn from(error: UpdateItemError) -> Self {
+        Self(
+            error.is_conditional_check_failed_exception(),
+            DisplayErrorContext(&error).to_string(),
+        )
     }
 }
 
