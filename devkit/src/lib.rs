@@ -18,6 +18,7 @@ pub mod receiver;
 pub mod requests;
 pub mod signing;
 pub mod tables;
+pub mod tools;
 
 pub use batches::{failed_ids, sqs_event};
 pub use buses::{create_bus_to_queue, BusToQueue};

@@ -1,6 +1,9 @@
 //! A real moto server (SQS and the other AWS services) on a free loopback
-//! port. `make test` installs moto into `.venv/`; set `MOTO_SERVER` to use
-//! another binary.
+//! port. The pinned tools are installed into `.venv/` on first use (`make
+//! tools`, once, under a lock, so parallel test binaries do not race); set
+//! `MOTO_SERVER` to use another binary. moto runs through
+//! `devkit/moto_atomic.py`, which makes DynamoDB's conditional writes atomic
+//! as DynamoDB's are.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -29,10 +32,17 @@ impl MotoServer {
         server
     }
 
-    fn binary() -> PathBuf {
-        std::env::var_os("MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".venv/bin/moto_server"))
+    /// The command that starts moto: `MOTO_SERVER`, or the pinned moto in
+    /// `.venv/` through the atomic-DynamoDB wrapper, installed first if need be.
+    fn command() -> Command {
+        if let Some(binary) = std::env::var_os("MOTO_SERVER") {
+            return Command::new(PathBuf::from(binary));
+        }
+        crate::tools::ensure_installed();
+        let root = repo_root();
+        let mut command = Command::new(root.join(".venv/bin/python"));
+        command.arg(root.join("devkit/moto_atomic.py"));
+        command
     }
 
     /// The server's process id, while it runs.
@@ -52,17 +62,15 @@ impl MotoServer {
     /// When moto cannot start (see [`MotoServer::start`]).
     pub fn restart(&mut self) {
         self.stop();
-        let binary = Self::binary();
-        let child = Command::new(&binary)
+        let mut command = Self::command();
+        let binary = format!("{:?}", command.get_program());
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| {
-                panic!(
-                    "cannot start {} ({error}); run `make test`, which installs moto",
-                    binary.display()
-                )
+                panic!("cannot start {binary} ({error}); run `make tools`, which installs moto")
             });
         self.child = Some(child);
         assert!(

@@ -66,6 +66,8 @@ pub trait AnswerEvent {
 /// The `switchboard` CLI, built by this test (in the test's own profile) the
 /// first time it is asked for, so plain `cargo test` works on a fresh checkout.
 pub fn cli_binary() -> PathBuf {
+    // What the CLI runs (moto, cargo-lambda) comes from `.venv/`.
+    switchboard_devkit::tools::ensure_installed();
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
