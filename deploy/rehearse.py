@@ -164,6 +164,7 @@ def check_transformed(cfn):
         alarms
         == {
             "PluralKitEventLostAlarm",
+            "PluralKitTokensUnavailableAlarm",
             "Discord5xxAlarm",
             "IngestErrorsAlarm",
             "ProcessorErrorsAlarm",

@@ -308,6 +308,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     };
     for name in [
         "PluralKitEventLostAlarm",
+        "PluralKitTokensUnavailableAlarm",
         "Discord5xxAlarm",
         "IngestErrorsAlarm",
         "ProcessorErrorsAlarm",

@@ -110,20 +110,36 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             at: (self.clock)(),
         };
         let mut decision = decide(&self.config(), &ingest_request, arrival);
+        let mut tokens_unavailable = false;
         if let Decision::Reject {
             sender: Some(Sender::Pluralkit),
             rejection: Rejection::BadToken,
         } = decision
         {
-            // The token may be new: PluralKit's registration sends it seconds
-            // after `set-token` wrote it. Read again, then decide again.
-            if self.refresh_tokens().await {
-                decision = decide(&self.config(), &ingest_request, arrival);
+            // The token may be new (PluralKit's registration sends it seconds
+            // after `set-token` wrote it), or the tokens not read yet: read
+            // them within this request's own deadline, then decide again.
+            let budget = self.pluralkit_budget(time_left);
+            match self.refresh_tokens(started + budget).await {
+                TokenRead::Read => decision = decide(&self.config(), &ingest_request, arrival),
+                TokenRead::Unchanged => {}
+                TokenRead::Unavailable => tokens_unavailable = true,
             }
         }
         let route = decision.sender().map_or("none", |sender| sender.as_str());
 
         let (response, outcome, event_type) = match decision {
+            Decision::Reject { .. } if tokens_unavailable => {
+                // The fields an alert filters on: a 503 to PluralKit is a lost event.
+                tracing::error!(
+                    route,
+                    outcome = "tokens_unavailable",
+                    status = 503,
+                    event_type = "",
+                    "the PluralKit tokens could not be read within the request's deadline"
+                );
+                (empty(503), "tokens_unavailable", None)
+            }
             Decision::Reject { rejection, .. } => (reject(rejection), rejection.as_str(), None),
             Decision::AcknowledgePing { sender } => {
                 (acknowledge(sender.success_status()), "ping", None)
@@ -134,6 +150,11 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 deadline,
             } => {
                 let event_type = Some(event.envelope.event_type.clone());
+                // One deadline per request, from its arrival: what reading
+                // the tokens took comes out of the queue's share.
+                let elapsed = started.elapsed();
+                let deadline = deadline.saturating_sub(elapsed);
+                let time_left = time_left.map(|left| left.saturating_sub(elapsed));
                 // The sender's deadline, but never past the invocation's own:
                 // a function that times out answers nothing at all.
                 let deadline = match time_left {
@@ -181,33 +202,84 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
 }
 
 impl<Q> Ingest<Q> {
-    /// Reads the token parameter again (if there is one and it is due) and
-    /// puts what it holds in use; true when the tokens were read.
-    async fn refresh_tokens(&self) -> bool {
+    /// How long a PluralKit request may take in all: its enqueue deadline,
+    /// never past the invocation's own.
+    fn pluralkit_budget(&self, time_left: Option<Duration>) -> Duration {
+        let deadline = self
+            .config
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pluralkit
+            .as_ref()
+            .map_or(Duration::ZERO, |pluralkit| pluralkit.enqueue_deadline);
+        time_left.map_or(deadline, |left| left.min(deadline))
+    }
+
+    /// Reads the token parameter, by `deadline`: at once while the tokens
+    /// are unknown (cold start could not read them), else when it is due.
+    async fn refresh_tokens(&self, deadline: Instant) -> TokenRead {
         let Some(parameter) = &self.token_parameter else {
-            return false;
+            return TokenRead::Unchanged;
         };
-        match parameter.refresh().await {
-            Refresh::TooSoon => false,
-            Refresh::Failed(error) => {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if !parameter.is_known() {
+            return match tokio::time::timeout_at(deadline, parameter.load()).await {
+                Ok(Ok(tokens)) => self.use_tokens(tokens),
+                Ok(Err(error)) => {
+                    tracing::warn!(parameter = parameter.name(), %error, "the PluralKit token parameter could not be read");
+                    TokenRead::Unavailable
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        parameter = parameter.name(),
+                        "the PluralKit token parameter did not answer in time"
+                    );
+                    TokenRead::Unavailable
+                }
+            };
+        }
+        match tokio::time::timeout_at(deadline, parameter.refresh()).await {
+            Ok(Refresh::TooSoon) => TokenRead::Unchanged,
+            Ok(Refresh::Failed(error)) => {
                 tracing::warn!(
                     parameter = parameter.name(),
                     %error,
                     "the PluralKit token parameter could not be read; the cached tokens stay in use"
                 );
-                false
+                TokenRead::Unchanged
             }
-            Refresh::Tokens(tokens) => {
-                let mut config = self.config.write().unwrap_or_else(PoisonError::into_inner);
-                let mut updated = IngestConfig::clone(&config);
-                if let Some(pluralkit) = &mut updated.pluralkit {
-                    pluralkit.signing_tokens = tokens;
-                }
-                *config = Arc::new(updated);
-                true
+            Err(_) => {
+                tracing::warn!(
+                    parameter = parameter.name(),
+                    "the PluralKit token parameter did not answer in time; the cached tokens stay in use"
+                );
+                TokenRead::Unchanged
             }
+            Ok(Refresh::Tokens(tokens)) => self.use_tokens(tokens),
         }
     }
+
+    /// Puts `tokens` in use.
+    fn use_tokens(&self, tokens: switchboard::pluralkit::SigningTokens) -> TokenRead {
+        let mut config = self.config.write().unwrap_or_else(PoisonError::into_inner);
+        let mut updated = IngestConfig::clone(&config);
+        if let Some(pluralkit) = &mut updated.pluralkit {
+            pluralkit.signing_tokens = tokens;
+        }
+        *config = Arc::new(updated);
+        TokenRead::Read
+    }
+}
+
+/// What reading the token parameter for a request came to.
+enum TokenRead {
+    /// New tokens are in use: decide again.
+    Read,
+    /// Nothing new: the answer stands.
+    Unchanged,
+    /// The tokens are unknown and could not be read in time: the request
+    /// cannot be answered 200 or 401.
+    Unavailable,
 }
 
 fn empty(status: u16) -> Response<Body> {

@@ -5,6 +5,7 @@
 mod handler;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use switchboard::aws::AwsSettings;
 use switchboard::pluralkit::{TokenParameter, TokenSource};
@@ -14,26 +15,16 @@ use switchboard::IngestConfig;
 
 pub use handler::{run, Ingest};
 
-/// Why ingest cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// The PluralKit token parameter could not be read at cold start.
-    #[error("cannot read the PluralKit token parameter {parameter}: {error}")]
-    TokenParameter {
-        /// The parameter's name (`PLURALKIT_SIGNING_TOKEN_PARAMETER`).
-        parameter: String,
-        /// What SSM said; never a value.
-        error: switchboard::secrets::SecretError,
-    },
-}
+/// The longest cold start waits on SSM for the PluralKit tokens. Discord
+/// never waits on SSM: past this, ingest starts without the tokens, and each
+/// PluralKit request reads them within its own deadline.
+pub const COLD_START_SECRET_WAIT: Duration = Duration::from_millis(250);
 
 /// The function `config` describes, with its clients built once from
 /// `aws`: the SQS queue and, when the PluralKit tokens live in a parameter,
-/// the SSM client, with the tokens read now.
-pub async fn build(
-    mut config: IngestConfig,
-    aws: &AwsSettings,
-) -> Result<Ingest<SqsQueue>, BuildError> {
+/// the SSM client, with the tokens read now if SSM answers within
+/// [`COLD_START_SECRET_WAIT`]. Nothing SSM does stops the function starting.
+pub async fn build(mut config: IngestConfig, aws: &AwsSettings) -> Ingest<SqsQueue> {
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(aws), config.queue_url.clone());
     let source = config.pluralkit.as_ref().map(|p| p.token_source.clone());
     let Some(TokenSource::Parameter {
@@ -41,21 +32,30 @@ pub async fn build(
         refresh_interval,
     }) = source
     else {
-        return Ok(Ingest::new(config, queue));
+        return Ingest::new(config, queue);
     };
     let store = Arc::new(SsmSecrets::new(SsmSecrets::client_for_ingest(aws)));
     let parameter = TokenParameter::new(store, name, refresh_interval);
-    let tokens = parameter
-        .load()
-        .await
-        .map_err(|error| BuildError::TokenParameter {
-            parameter: parameter.name().to_owned(),
-            error,
-        })?;
-    if let Some(pluralkit) = &mut config.pluralkit {
-        pluralkit.signing_tokens = tokens;
+    match tokio::time::timeout(COLD_START_SECRET_WAIT, parameter.load()).await {
+        Ok(Ok(tokens)) => {
+            if let Some(pluralkit) = &mut config.pluralkit {
+                pluralkit.signing_tokens = tokens;
+            }
+        }
+        Ok(Err(error)) => tracing::warn!(
+            parameter = parameter.name(),
+            %error,
+            "the PluralKit token parameter could not be read at cold start; \
+             Discord is served, and PluralKit requests read it again"
+        ),
+        Err(_) => tracing::warn!(
+            parameter = parameter.name(),
+            wait_ms = COLD_START_SECRET_WAIT.as_millis() as u64,
+            "SSM did not answer at cold start; Discord is served, and PluralKit \
+             requests read the token parameter again"
+        ),
     }
-    Ok(Ingest::new(config, queue).with_token_parameter(parameter))
+    Ingest::new(config, queue).with_token_parameter(parameter)
 }
 
 #[cfg(test)]

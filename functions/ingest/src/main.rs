@@ -16,8 +16,6 @@ async fn main() -> Result<(), Error> {
     }
     let aws = AwsSettings::from_env()
         .inspect_err(|error| tracing::error!(%error, "invalid configuration"))?;
-    let ingest = ingest::build(config, &aws)
-        .await
-        .inspect_err(|error| tracing::error!(%error, "ingest could not start"))?;
+    let ingest = ingest::build(config, &aws).await;
     ingest::run(ingest, metrics).await
 }

@@ -3,7 +3,12 @@
 //! the cached ones, at most once per refresh interval. So a token written with
 //! `switchboard pluralkit set-token` is accepted seconds later, without a
 //! deploy, and a flood of bad tokens costs at most one read per interval.
+//!
+//! Until one read has succeeded the tokens are unknown (not "none"): ingest
+//! then serves Discord as usual and reads again for each PluralKit request,
+//! within that request's own deadline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -17,6 +22,7 @@ pub struct TokenParameter {
     name: String,
     interval: Duration,
     last_read: Mutex<Option<Instant>>,
+    known: AtomicBool,
 }
 
 /// What a refresh found.
@@ -38,7 +44,14 @@ impl TokenParameter {
             name,
             interval,
             last_read: Mutex::new(None),
+            known: AtomicBool::new(false),
         }
+    }
+
+    /// True once a read has succeeded: the tokens in use are the
+    /// parameter's (possibly none, when it does not exist yet).
+    pub fn is_known(&self) -> bool {
+        self.known.load(Ordering::SeqCst)
     }
 
     /// The parameter's name, for logs and errors.
@@ -46,9 +59,10 @@ impl TokenParameter {
         &self.name
     }
 
-    /// The tokens at cold start. A parameter that does not exist yet gives no
-    /// token (every request gets 401 until it is written); a store that does
-    /// not answer is an error, and the function does not start.
+    /// Reads the tokens now, whatever the interval: at cold start, and while
+    /// they are unknown. A parameter that does not exist yet gives no token
+    /// (every request gets 401 until it is written); a store that does not
+    /// answer is an error, and the tokens stay unknown.
     pub async fn load(&self) -> Result<SigningTokens, SecretError> {
         self.mark_read();
         self.read().await
@@ -82,6 +96,7 @@ impl TokenParameter {
 
     async fn read(&self) -> Result<SigningTokens, SecretError> {
         let value = self.store.read(&self.name).await?;
+        self.known.store(true, Ordering::SeqCst);
         let tokens = value
             .as_deref()
             .and_then(|text| SigningTokens::parse_list(text).ok())
@@ -145,7 +160,9 @@ mod tests {
     async fn a_missing_parameter_is_no_token_and_a_failing_store_an_error() {
         let store = Arc::new(Counting::default());
         let parameter = TokenParameter::new(store.clone(), "/p".into(), Duration::ZERO);
+        assert!(!parameter.is_known());
         assert!(parameter.load().await.unwrap().is_empty());
+        assert!(parameter.is_known(), "known to hold no token");
         store.down.store(true, Ordering::SeqCst);
         assert!(matches!(parameter.refresh().await, Refresh::Failed(_)));
         assert!(parameter.load().await.is_err());
