@@ -142,7 +142,8 @@ async fn a_receiver_with_another_secret_refuses_and_the_record_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_secret_written_with_set_secret_is_read_from_ssm_at_cold_start() {
+async fn the_secret_written_with_set_secret_is_read_on_first_use_and_an_unreadable_one_fails_only_forwarded_records(
+) {
     let (_log, _logging) = capture_logs();
     let server = switchboard_devkit::MotoServer::start();
     let endpoint = server.endpoint();
@@ -181,9 +182,7 @@ async fn the_secret_written_with_set_secret_is_read_from_ssm_at_cold_start() {
     })
     .unwrap();
     let registry = Registry::new().fallback(LogEvent).build().unwrap();
-    let processor = processor::build_from(&config, registry, &sdk)
-        .await
-        .unwrap();
+    let processor = processor::build_with(&config, registry, &sdk).unwrap();
     let body = event("CREATE_MEMBER", "fine");
     let response = processor.process(sqs_event(&[("m", &body)]), None).await;
     assert!(failed_ids(&response).is_empty());
@@ -193,18 +192,29 @@ async fn the_secret_written_with_set_secret_is_read_from_ssm_at_cold_start() {
         "signed with the parameter's secret"
     );
 
+    // A secret that cannot be read fails only the forwarded records: the
+    // processor starts, the handlers run, and the error names the parameter.
     let missing = ProcessorConfig::from_lookup(|name| match name {
         FORWARD_URL => Some(url.clone()),
         FORWARD_SECRET_PARAMETER => Some("/switchboard/test/not-written".to_owned()),
+        FORWARD_EVENT_TYPES => Some("CREATE_SWITCH".to_owned()),
         _ => None,
     })
     .unwrap();
+    let (log, _logging) = capture_logs();
     let registry = Registry::new().fallback(LogEvent).build().unwrap();
-    let Err(error) = processor::build_from(&missing, registry, &sdk).await else {
-        panic!("the processor started without its secret");
-    };
-    assert!(
-        error.to_string().contains("/switchboard/test/not-written"),
-        "{error}"
+    let processor = processor::build_with(&missing, registry, &sdk).unwrap();
+    let (member, switch) = (event("CREATE_MEMBER", "a"), event("CREATE_SWITCH", "b"));
+    let response = processor
+        .process(sqs_event(&[("member", &member), ("switch", &switch)]), None)
+        .await;
+    assert_eq!(
+        failed_ids(&response),
+        ["switch"],
+        "only the forwarded record"
     );
+    let text = log.text();
+    assert!(text.contains("/switchboard/test/not-written"), "{text}");
+    assert_eq!(text.matches("event handled").count(), 2, "the handlers ran");
+    assert_eq!(receiver.received().len(), 1, "nothing more was sent");
 }

@@ -15,10 +15,8 @@ use switchboard::deadline::time_left;
 
 use switchboard::builtin::event_bus::EventBus;
 use switchboard::builtin::forward::{Forward, ForwardSetupError};
-use switchboard::builtin::{ForwardSecret, SecretSetting};
-use switchboard::config::FORWARD_SECRET_PARAMETER;
+use switchboard::builtin::SecretSetting;
 use switchboard::secrets::ssm::SsmSecrets;
-use switchboard::secrets::SecretStore;
 use switchboard::store::dynamodb::DynamoDbStore;
 use switchboard::telemetry::Metrics;
 use switchboard::{Idempotency, Processor, ProcessorConfig, Registry};
@@ -41,20 +39,12 @@ pub enum BuildError {
     /// The forwarding destination could not be set up.
     #[error(transparent)]
     Forward(#[from] ForwardSetupError),
-    /// The forwarding secret's parameter could not be read or is not a secret.
-    #[error("cannot use the forwarding secret parameter {parameter}: {reason}")]
-    ForwardSecret {
-        /// The parameter's name (`FORWARD_SECRET_PARAMETER`).
-        parameter: String,
-        /// Why; never the value.
-        reason: String,
-    },
 }
 
 /// The processor `config` describes, around `registry`, with AWS clients
 /// configured from the environment Lambda provides (loaded only when the
 /// idempotency store, a bus or a secret parameter needs them). See
-/// [`build_from`].
+/// [`build_with`].
 pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
     let destinations = &config.destinations;
     let needs_aws = config.idempotency.is_some()
@@ -67,44 +57,15 @@ pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Proce
         true => aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
         false => aws_config::SdkConfig::builder().build(),
     };
-    build_from(config, registry, &sdk).await
-}
-
-/// Reads the secrets `config` keeps in SSM (the forwarding secret), then
-/// builds the processor with [`build_with`]. An unreadable parameter stops
-/// the function at cold start with an error naming it.
-pub async fn build_from(
-    config: &ProcessorConfig,
-    registry: Registry,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Processor, BuildError> {
-    let mut config = config.clone();
-    if let Some(forward) = &mut config.destinations.forward {
-        if let SecretSetting::Parameter(name) = &forward.secret {
-            let failed = |reason: String| BuildError::ForwardSecret {
-                parameter: name.clone(),
-                reason,
-            };
-            let text = SsmSecrets::new(SsmSecrets::client(sdk))
-                .read(name)
-                .await
-                .map_err(|error| failed(error.to_string()))?
-                .ok_or_else(|| {
-                    failed(
-                        "it does not exist: write it with `switchboard forward set-secret`".into(),
-                    )
-                })?;
-            let secret = ForwardSecret::parse(&text, FORWARD_SECRET_PARAMETER)
-                .map_err(|error| failed(error.to_string()))?;
-            forward.secret = SecretSetting::Value(secret);
-        }
-    }
-    build_with(&config, registry, sdk)
+    build_with(config, registry, &sdk)
 }
 
 /// The processor `config` describes, around `registry`: the DynamoDB
 /// idempotency store when `IDEMPOTENCY_TABLE` names one, and the built-in
 /// destinations it turns on, their clients built here, once, from `sdk`.
+/// Nothing is read here: a forwarding secret in SSM is read on first use, so
+/// an SSM that cannot answer fails only the records to be forwarded, never
+/// the processor's start.
 pub fn build_with(
     config: &ProcessorConfig,
     registry: Registry,
@@ -122,7 +83,14 @@ pub fn build_with(
         processor = processor.with_destination(EventBus::new(EventBus::client(sdk), bus));
     }
     if let Some(forward) = &config.destinations.forward {
-        processor = processor.with_destination(Forward::new(forward)?);
+        let destination = match &forward.secret {
+            SecretSetting::Value(_) => Forward::new(forward)?,
+            SecretSetting::Parameter(_) => {
+                let secrets = Arc::new(SsmSecrets::new(SsmSecrets::client(sdk)));
+                Forward::with_secret_store(forward, secrets)?
+            }
+        };
+        processor = processor.with_destination(destination);
     }
     Ok(processor)
 }

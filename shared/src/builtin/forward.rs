@@ -3,8 +3,14 @@
 //! `webhook-timestamp`, `webhook-signature`). A 2xx answer delivers it;
 //! anything else, a timeout or a connection error fails the record, so SQS
 //! retries it. Redirects are never followed.
+//!
+//! A secret kept in SSM is read on first use, not at cold start, so a secret
+//! that cannot be read fails only the records that would be forwarded
+//! (retried like any failure), never the processor's start, and the
+//! handlers and the other destinations go on.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use reqwest::redirect::Policy;
@@ -12,8 +18,14 @@ use standardwebhooks::{
     Webhook, HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP,
 };
 
-use super::config::{ForwardConfig, SecretSetting, TypeFilter};
+use super::config::{ForwardConfig, ForwardSecret, SecretSetting, TypeFilter};
+use crate::config::FORWARD_SECRET_PARAMETER;
 use crate::processor::{Delivery, Destination, HandlerError, Sending};
+use crate::secrets::SecretStore;
+
+/// After a failed read of the secret parameter, how long records fail at
+/// once before the next read: a batch's concurrent posts share one read.
+pub const SECRET_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Why forwarding cannot start; the secret is never part of it.
 #[derive(Debug, thiserror::Error)]
@@ -21,9 +33,9 @@ pub enum ForwardSetupError {
     /// The secret did not decode (the configuration checks this first).
     #[error("FORWARD_SECRET is not a usable Standard Webhooks secret")]
     Secret,
-    /// The secret is still to be read from its parameter (see
-    /// `processor::build`, which reads it first).
-    #[error("the forwarding secret parameter {0} was not read")]
+    /// The secret lives in a parameter and no store to read it was given
+    /// (see [`Forward::with_secret_store`]).
+    #[error("the forwarding secret parameter {0} has no store to be read from")]
     Unread(String),
     /// The HTTP client could not be built (TLS roots, for instance).
     #[error("the HTTP client could not be built: {0}")]
@@ -34,9 +46,27 @@ pub enum ForwardSetupError {
 pub struct Forward {
     client: reqwest::Client,
     url: url::Url,
-    signer: Webhook,
+    signer: Signer,
     types: TypeFilter,
     timeout_ms: u128,
+}
+
+/// The signing key, or where to read it on first use.
+enum Signer {
+    Ready(Arc<Webhook>),
+    Parameter {
+        store: Arc<dyn SecretStore>,
+        name: String,
+        state: futures::lock::Mutex<SecretState>,
+    },
+}
+
+/// A parameter's secret as far as this instance knows it.
+enum SecretState {
+    Unread,
+    Read(Arc<Webhook>),
+    /// The last read failed at the instant, for the reason (never the value).
+    Failed(Instant, String),
 }
 
 impl std::fmt::Debug for Forward {
@@ -50,13 +80,39 @@ impl std::fmt::Debug for Forward {
 }
 
 impl Forward {
-    /// The destination `config` describes, with its own HTTP client.
+    /// The destination `config` describes, with its own HTTP client; its
+    /// secret must be a value (`FORWARD_SECRET`).
     pub fn new(config: &ForwardConfig) -> Result<Self, ForwardSetupError> {
-        let secret = match &config.secret {
-            SecretSetting::Value(secret) => secret,
+        let signer = match &config.secret {
+            SecretSetting::Value(secret) => Signer::Ready(Arc::new(
+                Webhook::new(secret.expose()).map_err(|_| ForwardSetupError::Secret)?,
+            )),
             SecretSetting::Parameter(name) => return Err(ForwardSetupError::Unread(name.clone())),
         };
-        let signer = Webhook::new(secret.expose()).map_err(|_| ForwardSetupError::Secret)?;
+        Self::with_signer(config, signer)
+    }
+
+    /// The destination `config` describes; a secret in a parameter is read
+    /// from `store` on first use (and again, after a failure, at most every
+    /// [`SECRET_RETRY_AFTER`]).
+    pub fn with_secret_store(
+        config: &ForwardConfig,
+        store: Arc<dyn SecretStore>,
+    ) -> Result<Self, ForwardSetupError> {
+        match &config.secret {
+            SecretSetting::Value(_) => Self::new(config),
+            SecretSetting::Parameter(name) => Self::with_signer(
+                config,
+                Signer::Parameter {
+                    store,
+                    name: name.clone(),
+                    state: futures::lock::Mutex::new(SecretState::Unread),
+                },
+            ),
+        }
+    }
+
+    fn with_signer(config: &ForwardConfig, signer: Signer) -> Result<Self, ForwardSetupError> {
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             .timeout(config.timeout)
@@ -72,7 +128,52 @@ impl Forward {
         })
     }
 
+    /// The signing key, reading its parameter if it has not been read.
+    async fn signer(&self) -> Result<Arc<Webhook>, HandlerError> {
+        let (store, name, state) = match &self.signer {
+            Signer::Ready(signer) => return Ok(Arc::clone(signer)),
+            Signer::Parameter { store, name, state } => (store, name, state),
+        };
+        let mut state = state.lock().await;
+        match &*state {
+            SecretState::Read(signer) => return Ok(Arc::clone(signer)),
+            SecretState::Failed(at, reason) if at.elapsed() < SECRET_RETRY_AFTER => {
+                return Err(format!(
+                    "the forwarding secret parameter {name} could not be read: {reason}"
+                )
+                .into())
+            }
+            _ => {}
+        }
+        let read = match store.read(name).await {
+            Ok(Some(text)) => ForwardSecret::parse(&text, FORWARD_SECRET_PARAMETER)
+                .map_err(|error| error.to_string())
+                .and_then(|secret| {
+                    Webhook::new(secret.expose()).map_err(|_| "not a usable secret".to_owned())
+                }),
+            Ok(None) => {
+                Err("it does not exist: write it with `switchboard forward set-secret`".into())
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        match read {
+            Ok(signer) => {
+                let signer = Arc::new(signer);
+                *state = SecretState::Read(Arc::clone(&signer));
+                Ok(signer)
+            }
+            Err(reason) => {
+                tracing::error!(parameter = name.as_str(), %reason, "the forwarding secret could not be read; forwarded records fail");
+                let error =
+                    format!("the forwarding secret parameter {name} could not be read: {reason}");
+                *state = SecretState::Failed(Instant::now(), reason);
+                Err(error.into())
+            }
+        }
+    }
+
     async fn post(&self, delivery: &Delivery<'_>) -> Result<(), HandlerError> {
+        let signer = self.signer().await?;
         let envelope = delivery.envelope;
         let body = serde_json::to_string(envelope)?;
         // The same across SQS's redeliveries of one envelope, so a receiver
@@ -84,7 +185,7 @@ impl Forward {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs() as i64);
-        let signature = self.signer.sign(&id, timestamp, body.as_bytes())?;
+        let signature = signer.sign(&id, timestamp, body.as_bytes())?;
         let answer = self
             .client
             .post(self.url.clone())
