@@ -147,6 +147,8 @@ async fn a_mixed_run_writes_valid_emf_with_the_counts_that_happened() {
         (pluralkit("CREATE_MEMBER", "m3", "wrong"), 401),
         (pluralkit("PING", "p", TOKEN), 200),
         (HttpRequest::post("/elsewhere", "{}"), 404),
+        // Refused on the raw event, before the decision: counted too.
+        (HttpRequest::post("/pluralkit", "x".repeat(200_000)), 413),
     ] {
         assert_eq!(ingest.answer(request).await.status, status);
     }
@@ -173,6 +175,7 @@ async fn a_mixed_run_writes_valid_emf_with_the_counts_that_happened() {
     assert_eq!(requests("pluralkit", "bad_token"), Some(1.0));
     assert_eq!(requests("pluralkit", "ping"), Some(1.0));
     assert_eq!(requests("none", "not_found"), Some(1.0));
+    assert_eq!(requests("pluralkit", "body_too_large"), Some(1.0));
     let latencies = |sender: &str| {
         ingest_metrics[&("EnqueueLatency".into(), dims(&[("Sender", sender)]))].len()
     };

@@ -470,8 +470,11 @@ fn keep_every_value(single: &mut HeaderMap, multi: &HeaderMap) {
 }
 
 fn answer_screened(path: &str, rejection: Rejection) -> Response<Body> {
+    // Counted like every other answer: a flood of screened junk shows.
+    let route = Sender::from_path(path).map_or("none", |sender| sender.as_str());
+    telemetry::request(route, rejection.as_str());
     tracing::info!(
-        route = path,
+        route,
         outcome = rejection.as_str(),
         status = rejection.status(),
         "request"

@@ -127,6 +127,10 @@ impl fmt::Debug for ForwardSecret {
     }
 }
 
+/// Marks a listed type as one this build's models do not know yet, so that
+/// it is taken rather than refused as a typo: `new:QUEST_COMPLETED`.
+pub const NEW_TYPE_PREFIX: &str = "new:";
+
 /// Which event types a destination takes: every type, or a listed few.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TypeFilter(Option<BTreeSet<String>>);
@@ -147,9 +151,9 @@ impl TypeFilter {
             .is_none_or(|listed| listed.contains(event_type))
     }
 
-    /// Listed types no sender is known to send: typos, or types newer than
-    /// this build. Allowed, since a new type should be forwardable before the
-    /// models know it, but worth a warning at cold start.
+    /// Listed types no sender is known to send: types newer than this build,
+    /// named on purpose with the [`NEW_TYPE_PREFIX`] (a name without it that
+    /// no sender knows is refused at cold start), worth a warning.
     pub fn unknown_types(&self) -> Vec<&str> {
         self.0
             .iter()
@@ -159,16 +163,38 @@ impl TypeFilter {
             .collect()
     }
 
-    /// Parses a comma-separated list of `SCREAMING_SNAKE_CASE` type names.
+    /// Parses a comma-separated list of `SCREAMING_SNAKE_CASE` type names. A
+    /// name no sender is known to send is refused, since a typo
+    /// (`ENTITLEMENT_CREATED`) would send nothing while every record
+    /// "succeeds"; a type newer than this build is named with the
+    /// [`NEW_TYPE_PREFIX`] (`new:QUEST_COMPLETED`).
     fn parse(get: &Lookup<'_>, variable: &'static str) -> Result<Self, ConfigError> {
         let Some(text) = get(variable) else {
             return Ok(Self::ALL);
         };
-        let names: BTreeSet<String> = text
+        let listed: Vec<&str> = text
             .split(',')
             .map(str::trim)
             .filter(|name| !name.is_empty())
-            .map(str::to_owned)
+            .collect();
+        if let Some(typo) = listed.iter().find(|name| {
+            !name.starts_with(NEW_TYPE_PREFIX) && Sender::of_event_type(name).is_none()
+        }) {
+            return Err(ConfigError::Invalid {
+                variable,
+                reason: format!(
+                    "{typo:?} is not a type any sender sends (a typo?); \
+                     name a type newer than this build as {NEW_TYPE_PREFIX}{typo}"
+                ),
+            });
+        }
+        let names: BTreeSet<String> = listed
+            .iter()
+            .map(|name| {
+                name.strip_prefix(NEW_TYPE_PREFIX)
+                    .unwrap_or(name)
+                    .to_owned()
+            })
             .collect();
         if names.is_empty() {
             return Err(ConfigError::Invalid {
@@ -240,7 +266,7 @@ impl DestinationsConfig {
             let unknown = filter.map(TypeFilter::unknown_types).unwrap_or_default();
             if !unknown.is_empty() {
                 warnings.push(format!(
-                    "{variable} lists types no sender is known to send: {}",
+                    "{variable} lists types this build's senders do not know: {}",
                     unknown.join(", ")
                 ));
             }
@@ -486,14 +512,39 @@ mod tests {
     }
 
     #[test]
-    fn the_timeout_limit_is_accepted_and_unknown_types_warn() {
+    fn the_timeout_limit_is_accepted_a_typo_refused_and_a_new_type_warns() {
+        for variable in [FORWARD_EVENT_TYPES, EVENT_BUS_TYPES] {
+            let typo = read(&[
+                (FORWARD_URL, "http://example.com/"),
+                (FORWARD_SECRET, SECRET),
+                (EVENT_BUS_NAME, "bus"),
+                (variable, "ENTITLEMENT_CREATE,ENTITLEMENT_CREATED"),
+            ])
+            .unwrap_err()
+            .to_string();
+            assert!(
+                typo.contains(variable)
+                    && typo.contains("ENTITLEMENT_CREATED")
+                    && typo.contains("new:"),
+                "{typo}"
+            );
+        }
         let config = read(&[
             (FORWARD_URL, "http://example.com/"),
             (FORWARD_SECRET, SECRET),
             (FORWARD_TIMEOUT_MS, "25000"),
-            (FORWARD_EVENT_TYPES, "ENTITLEMENT_CREATE,ENTITLEMNT_DELETE"),
+            (
+                FORWARD_EVENT_TYPES,
+                "ENTITLEMENT_CREATE,new:ENTITLEMNT_DELETE",
+            ),
         ])
         .unwrap();
+        assert!(config
+            .forward
+            .as_ref()
+            .unwrap()
+            .types
+            .accepts("ENTITLEMNT_DELETE"));
         assert_eq!(
             config.forward.as_ref().unwrap().timeout,
             FORWARD_TIMEOUT_LIMIT
