@@ -338,6 +338,7 @@ def read_back(client, cloudformation, stack, by_type):
     check(table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "table on demand")
     bus = client("events").describe_event_bus(Name=f"switchboard-{STACK}")
     check(bus["Name"] == f"switchboard-{STACK}", "event bus")
+    check(outputs.get("AlarmNotifications", "").startswith("NOBODY"), f"alarms without a topic say so: {outputs}")
     check(outputs.get("PluralKitSigningTokenParameter") == f"/switchboard/{STACK}/pluralkit-signing-token", f"outputs: {outputs}")
     return physical
 

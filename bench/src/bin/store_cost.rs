@@ -1,8 +1,8 @@
 //! `store-cost`: what the idempotency store adds to each record, against
 //! moto's DynamoDB on loopback. The processor handles the same batches of 10
 //! fresh events with the store and without it; the difference per record is
-//! the store's two conditional writes (a claim before the handlers, the
-//! completion after). moto answers slower than DynamoDB does, so this is an
+//! the store's two writes (a conditional claim before the effects, the
+//! unconditional completion after). moto answers slower than DynamoDB does, so this is an
 //! upper bound on the wait, and the count of calls is the figure that carries
 //! over.
 //!
@@ -42,7 +42,7 @@ async fn main() -> Result<(), Error> {
     println!("| without the store | {without:.0} µs |");
     println!("| with the store (moto's DynamoDB on loopback) | {with:.0} µs |");
     println!(
-        "| the store's share: 2 conditional writes per record | {:.0} µs |",
+        "| the store's share: 2 writes per record (conditional claim, completion) | {:.0} µs |",
         with - without
     );
     Ok(())
