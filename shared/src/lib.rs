@@ -4,6 +4,7 @@
 //! port), and the processor's dispatch. Nothing here needs AWS to run; the SQS
 //! adapter is behind the `sqs` feature, and each AWS or HTTP adapter behind its own.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "sqs")]
 pub mod aws;

@@ -1,5 +1,13 @@
 //! The queue port: ingest hands it an envelope and answers the sender only once
-//! it returns `Ok`. The SQS adapter lives in [`sqs`] behind the `sqs` feature.
+//! it returns `Ok`.
+#![cfg_attr(
+    feature = "sqs",
+    doc = "The SQS adapter lives in [`sqs`] behind the `sqs` feature."
+)]
+#![cfg_attr(
+    not(feature = "sqs"),
+    doc = "The SQS adapter lives in `sqs` behind the `sqs` feature."
+)]
 
 use std::time::Duration;
 
@@ -9,6 +17,7 @@ use crate::envelope::Envelope;
 
 pub(crate) mod message_text;
 #[cfg(feature = "sqs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqs")))]
 pub mod sqs;
 
 /// An SQS message attribute, shown and filterable in the SQS console.

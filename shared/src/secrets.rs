@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 
 #[cfg(feature = "ssm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssm")))]
 pub mod ssm;
 
 /// Why a secret could not be read. Never holds the value.
