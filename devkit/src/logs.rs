@@ -2,12 +2,31 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use switchboard::logging::{subscriber, LogSettings};
+
 /// Bytes a subscriber wrote: hand [`CapturedLog::writer`] to it, then read
 /// [`CapturedLog::text`].
 #[derive(Debug, Clone, Default)]
 pub struct CapturedLog(Arc<Mutex<Vec<u8>>>);
 
 impl CapturedLog {
+    /// Captures, as JSON lines, everything this thread logs at `directives`
+    /// until the guard drops: the subscriber `main` installs, writing here.
+    ///
+    /// Every test of a binary that reads its logs should capture, even those
+    /// that read nothing: tracing caches per call site whether anything
+    /// listens, and a test without a subscriber running beside one with can
+    /// leave that cache saying no, so the reading test sees nothing.
+    pub fn install(directives: &str) -> (Self, tracing::subscriber::DefaultGuard) {
+        let log = Self::default();
+        let settings = LogSettings {
+            directives: directives.into(),
+            json: true,
+        };
+        let guard = tracing::subscriber::set_default(subscriber(&settings, log.writer()));
+        (log, guard)
+    }
+
     /// A `MakeWriter` for `tracing_subscriber`: every writer it makes appends here.
     pub fn writer(&self) -> impl Fn() -> CapturedLog + Send + Sync + 'static {
         let log = self.clone();

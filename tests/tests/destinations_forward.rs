@@ -12,7 +12,6 @@ use switchboard::config::{
     FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_SECRET_PARAMETER, FORWARD_TIMEOUT_MS, FORWARD_URL,
 };
 use switchboard::envelope::Arrival;
-use switchboard::logging::{subscriber, LogSettings};
 use switchboard::{Envelope, LogEvent, ProcessorConfig, Registry, Sender};
 use switchboard_devkit::{failed_ids, free_port, sqs_event, CapturedLog, Receiver, Reply};
 
@@ -40,17 +39,9 @@ fn reply_by_id(received: &switchboard_devkit::Received) -> Reply {
     Reply::if_verified(received, reply)
 }
 
-/// Every test here logs to a capture: tracing caches per call site whether
-/// anything listens, and a test without a subscriber running beside one with
-/// could leave that cache saying no.
+/// Every test here logs to a capture (see [`CapturedLog::install`]).
 fn capture_logs() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
-    let log = CapturedLog::default();
-    let settings = LogSettings {
-        directives: "trace".into(),
-        json: true,
-    };
-    let guard = tracing::subscriber::set_default(subscriber(&settings, log.writer()));
-    (log, guard)
+    CapturedLog::install("trace")
 }
 
 #[tokio::test]

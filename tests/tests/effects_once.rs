@@ -21,7 +21,6 @@ use switchboard::config::{
     EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_URL, IDEMPOTENCY_TABLE,
 };
 use switchboard::envelope::Arrival;
-use switchboard::logging::{subscriber, LogSettings};
 use switchboard::{Envelope, Sender};
 use switchboard_devkit::{
     create_bus_to_queue, create_idempotency_table, failed_ids, local_dynamodb_client,
@@ -135,6 +134,9 @@ fn payload_id(received: &Received) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn at_the_deadline_only_the_slow_record_fails_and_a_redelivery_runs_nothing_twice() {
+    // Read by nobody, but see `CapturedLog::install`: without it, the other
+    // test here can see no `event handled` line at all.
+    let (_log, _logging) = CapturedLog::install("info");
     let stack = Stack::start("effects-deadline").await;
     let stalled = Arc::new(AtomicBool::new(false));
     let first_time = Arc::clone(&stalled);
@@ -203,12 +205,7 @@ async fn a_refused_forward_is_the_only_effect_the_redelivery_runs() {
     })
     .await
     .unwrap();
-    let log = CapturedLog::default();
-    let settings = LogSettings {
-        directives: "info".into(),
-        json: true,
-    };
-    let _logging = tracing::subscriber::set_default(subscriber(&settings, log.writer()));
+    let (log, _logging) = CapturedLog::install("info");
     let processor = stack.processor(&receiver);
     let (fine_id, fine) = event("fine");
     let (refused_id, refused_body) = event("refused");
