@@ -340,6 +340,8 @@ def read_back(client, cloudformation, stack, by_type):
     check(bus["Name"] == f"switchboard-{STACK}", "event bus")
     check(outputs.get("AlarmNotifications", "").startswith("NOBODY"), f"alarms without a topic say so: {outputs}")
     check(outputs.get("PluralKitSigningTokenParameter") == f"/switchboard/{STACK}/pluralkit-signing-token", f"outputs: {outputs}")
+    # set-token and set-secret encrypt with this key; without SecretsKmsKeyArn, SSM's own.
+    check(outputs.get("SecretsKmsKeyId") == "alias/aws/ssm", f"secrets key output: {outputs.get('SecretsKmsKeyId')}")
     return physical
 
 

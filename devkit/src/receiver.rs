@@ -38,6 +38,14 @@ impl Received {
             .and_then(|id| id.to_str().ok())
     }
 
+    /// Whether its `webhook-signature` holds a valid signature by `secret`,
+    /// whatever other signatures it holds.
+    pub fn verifies_with(&self, secret: &str) -> bool {
+        Webhook::new(secret)
+            .and_then(|key| key.verify(self.body.as_bytes(), &self.headers))
+            .is_ok()
+    }
+
     /// The body as JSON, `Null` when it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_default()

@@ -209,3 +209,131 @@ async fn the_secret_written_with_set_secret_is_read_on_first_use_and_an_unreadab
     assert_eq!(text.matches("event handled").count(), 2, "the handlers ran");
     assert_eq!(receiver.received().len(), 1, "nothing more was sent");
 }
+
+/// Runs the CLI's `forward set-secret` against `parameter` in moto, with
+/// `stdin` on its standard input; its standard output.
+fn set_secret(endpoint: &str, parameter: &str, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(switchboard_tests::cli_binary())
+        .args([
+            "--dev-dir",
+            "/nonexistent-switchboard-dir",
+            "forward",
+            "set-secret",
+        ])
+        .args(args)
+        .args(["--parameter", parameter, "--ssm-endpoint", endpoint])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{args:?}: {stdout}{stderr}");
+    assert!(
+        !stderr.contains("warning"),
+        "nothing on the command line: {stderr}"
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotation_signs_with_both_keys_until_it_ends_and_running_instances_follow_it() {
+    use std::sync::Arc;
+    use switchboard::builtin::forward::Forward;
+    use switchboard::secrets::ssm::SsmSecrets;
+
+    let (_log, _logging) = capture_logs();
+    let server = switchboard_devkit::MotoServer::start();
+    let endpoint = server.endpoint();
+    let ssm = switchboard_devkit::local_ssm_client(&endpoint);
+    let parameter = "/switchboard/rotation/forward-secret";
+    const NEXT: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+    let stdout = set_secret(
+        &endpoint,
+        parameter,
+        &["--kms-key-id", "alias/switchboard-test"],
+        "",
+    );
+    let old = stdout
+        .lines()
+        .find(|line| line.starts_with("whsec_"))
+        .expect("the generated secret is printed once")
+        .to_owned();
+    let described = ssm
+        .describe_parameters()
+        .send()
+        .await
+        .unwrap()
+        .parameters
+        .unwrap_or_default();
+    assert_eq!(
+        described[0].key_id(),
+        Some("alias/switchboard-test"),
+        "written under the key asked for"
+    );
+
+    let receiver = Receiver::start(0, None, |_| Reply::Status(200))
+        .await
+        .unwrap();
+    let url = receiver.url();
+    let config = ProcessorConfig::from_lookup(|name| match name {
+        FORWARD_URL => Some(url.clone()),
+        FORWARD_SECRET_PARAMETER => Some(parameter.to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let refresh = Duration::from_millis(300);
+    let forward = Forward::with_secret_store(
+        config.destinations.forward.as_ref().unwrap(),
+        Arc::new(SsmSecrets::new(ssm.clone())),
+    )
+    .unwrap()
+    .refreshing_every(refresh);
+    let registry = Registry::new().fallback(LogEvent).build().unwrap();
+    let processor = switchboard::Processor::new(registry, 4).with_destination(forward);
+    let send = |id: &'static str| {
+        let processor = &processor;
+        async move {
+            let body = event("CREATE_MEMBER", id);
+            let response = processor.process(sqs_event(&[("m", &body)]), None).await;
+            assert!(failed_ids(&response).is_empty(), "{id} delivered");
+        }
+    };
+
+    send("before").await;
+    // The new key on standard input: it is never printed back.
+    let stdout = set_secret(&endpoint, parameter, &["--rotate", "-"], NEXT);
+    assert!(stdout.contains("2 keys"), "{stdout}");
+    assert!(!stdout.contains(NEXT) && !stdout.contains(&old), "{stdout}");
+    tokio::time::sleep(refresh * 2).await;
+    send("during").await;
+    let stdout = set_secret(&endpoint, parameter, &["--finish-rotation"], "");
+    assert!(stdout.contains("1 key)"), "{stdout}");
+    tokio::time::sleep(refresh * 2).await;
+    send("after").await;
+    // A parameter that can no longer be read: the keys read before go on signing.
+    ssm.delete_parameter().name(parameter).send().await.unwrap();
+    tokio::time::sleep(refresh * 2).await;
+    send("unreadable").await;
+
+    let signed: Vec<(bool, bool)> = receiver
+        .received()
+        .iter()
+        .map(|request| (request.verifies_with(&old), request.verifies_with(NEXT)))
+        .collect();
+    assert_eq!(
+        signed,
+        [(true, false), (true, true), (false, true), (false, true)],
+        "(old, new) per request: before, during and after the rotation, then unreadable"
+    );
+}

@@ -8,6 +8,7 @@ mod parameters;
 mod pluralkit;
 mod poller;
 mod queues;
+mod secret_input;
 mod send;
 mod stack;
 mod state;

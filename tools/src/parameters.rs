@@ -25,6 +25,10 @@ pub(crate) struct ParameterArgs {
     /// your credentials, region and profile.
     #[arg(long, env = "AWS_ENDPOINT_URL_SSM")]
     ssm_endpoint: Option<String>,
+    /// The KMS key to encrypt the parameter with (default: the stack's
+    /// `SecretsKmsKeyId` output with --stack-name, else SSM's `aws/ssm`).
+    #[arg(long)]
+    kms_key_id: Option<String>,
 }
 
 /// An SSM client and the parameter's name.
@@ -33,6 +37,8 @@ pub(crate) struct Parameter {
     pub(crate) name: String,
     /// True for the local stack's parameter (its dev token file follows it).
     pub(crate) local: bool,
+    /// The KMS key it is encrypted with; `None` for SSM's default key.
+    pub(crate) kms_key_id: Option<String>,
 }
 
 /// The secrets the CLI writes, each in its own SecureString.
@@ -86,18 +92,29 @@ impl ParameterArgs {
                 (aws_sdk_ssm::Client::new(&aws), Some(aws))
             }
         };
+        let kms_key_id = self.kms_key_id.clone();
         if let Some(name) = &self.parameter {
             return Ok(Parameter {
                 client,
                 name: name.clone(),
                 local: false,
+                kms_key_id,
             });
         }
         if let (Some(stack), Some(aws)) = (&self.stack_name, &aws) {
+            // The key the functions' policy lets them decrypt with: a
+            // parameter under another key could not be read.
+            let kms_key_id = match kms_key_id {
+                Some(key) => Some(key),
+                None => find_output(aws, stack, KMS_KEY_OUTPUT)
+                    .await?
+                    .filter(|key| key != SSM_DEFAULT_KEY),
+            };
             return Ok(Parameter {
                 client,
                 name: stack_output(aws, stack, secret.output()).await?,
                 local: false,
+                kms_key_id,
             });
         }
         match local.and_then(|state| secret.local(state)) {
@@ -105,6 +122,7 @@ impl ParameterArgs {
                 client,
                 name,
                 local: true,
+                kms_key_id,
             }),
             None => Err(
                 "which parameter? Pass --stack-name (the deployed stack) or --parameter, \
@@ -115,8 +133,26 @@ impl ParameterArgs {
     }
 }
 
+/// The stack output naming the key the secret parameters are encrypted with.
+const KMS_KEY_OUTPUT: &str = "SecretsKmsKeyId";
+
+/// SSM's own key, which the stack output names when `SecretsKmsKeyArn` is empty.
+const SSM_DEFAULT_KEY: &str = "alias/aws/ssm";
+
 /// A CloudFormation stack's output value.
 async fn stack_output(aws: &aws_config::SdkConfig, stack: &str, key: &str) -> CliResult<String> {
+    find_output(aws, stack, key)
+        .await?
+        .ok_or_else(|| format!("stack {stack} has no {key} output").into())
+}
+
+/// A CloudFormation stack's output value, `None` when it has no such output
+/// (a stack deployed from an older template).
+async fn find_output(
+    aws: &aws_config::SdkConfig,
+    stack: &str,
+    key: &str,
+) -> CliResult<Option<String>> {
     let output = aws_sdk_cloudformation::Client::new(aws)
         .describe_stacks()
         .stack_name(stack)
@@ -128,24 +164,25 @@ async fn stack_output(aws: &aws_config::SdkConfig, stack: &str, key: &str) -> Cl
                 aws_sdk_cloudformation::error::DisplayErrorContext(e)
             )
         })?;
-    output
+    Ok(output
         .stacks()
         .iter()
         .flat_map(|stack| stack.outputs())
         .find(|output| output.output_key() == Some(key))
         .and_then(|output| output.output_value())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("stack {stack} has no {key} output").into())
+        .map(str::to_owned))
 }
 
 impl Parameter {
-    /// Writes `value` as the SecureString, replacing what was there.
+    /// Writes `value` as the SecureString, under the stack's key, replacing
+    /// what was there.
     pub(crate) async fn write(&self, value: &str) -> CliResult {
         self.client
             .put_parameter()
             .name(&self.name)
             .value(value)
             .r#type(ParameterType::SecureString)
+            .set_key_id(self.kms_key_id.clone())
             .overwrite(true)
             .send()
             .await
@@ -161,6 +198,19 @@ impl Parameter {
 
     /// The tokens there now; none when the parameter does not exist.
     pub(crate) async fn tokens(&self) -> CliResult<Vec<String>> {
+        Ok(self
+            .value()
+            .await?
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The value there now; `None` when the parameter does not exist.
+    pub(crate) async fn value(&self) -> CliResult<Option<String>> {
         match self
             .client
             .get_parameter()
@@ -169,21 +219,13 @@ impl Parameter {
             .send()
             .await
         {
-            Ok(output) => Ok(output
-                .parameter
-                .and_then(|p| p.value)
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned)
-                .collect()),
+            Ok(output) => Ok(output.parameter.and_then(|p| p.value)),
             Err(error)
                 if error
                     .as_service_error()
                     .is_some_and(|e| e.is_parameter_not_found()) =>
             {
-                Ok(Vec::new())
+                Ok(None)
             }
             Err(error) => Err(format!(
                 "read {}: {}",

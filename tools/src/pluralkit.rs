@@ -20,8 +20,9 @@ pub(crate) enum PluralKitCommand {
 
 #[derive(Args)]
 pub(crate) struct SetTokenArgs {
-    /// The token, as PluralKit showed it.
-    token: String,
+    /// The token, as PluralKit showed it; `-` or nothing reads it from
+    /// standard input, which keeps it out of `ps` and the shell's history.
+    token: Option<String>,
     /// Keep the tokens already there and add this one (a rotation, or a
     /// second registration); without it, this token replaces them.
     #[arg(long)]
@@ -37,7 +38,8 @@ pub(crate) async fn run(dev_dir: &Path, command: PluralKitCommand) -> CliResult 
 }
 
 async fn set_token(dev_dir: &Path, args: SetTokenArgs) -> CliResult {
-    let token = args.token.trim();
+    let token = crate::secret_input::value_or_stdin(args.token, "token")?;
+    let token = token.trim();
     if token.is_empty() || token.contains(',') {
         return Err("a token is one non-empty value without commas".into());
     }

@@ -77,47 +77,80 @@ impl fmt::Debug for ForwardConfig {
     }
 }
 
+/// How long keys read from the secret parameter sign before the next use
+/// reads it again: the longest a running instance signs without a key
+/// written with `switchboard forward set-secret --rotate`.
+pub const SECRET_REFRESH_AFTER: Duration = Duration::from_secs(60);
+
 /// Where the forwarding secret comes from.
 #[derive(Debug, Clone)]
 pub enum SecretSetting {
     /// `FORWARD_SECRET` itself (local development).
     Value(ForwardSecret),
-    /// An SSM SecureString (`FORWARD_SECRET_PARAMETER`), read at cold start.
+    /// An SSM SecureString (`FORWARD_SECRET_PARAMETER`), read on first use
+    /// and again every [`SECRET_REFRESH_AFTER`], so a rotation needs no new
+    /// instances.
     Parameter(String),
 }
 
-/// A `whsec_` signing secret: redacted in `Debug`, never in an error.
+/// The forwarding secret: one `whsec_` key, or several separated by
+/// whitespace while a rotation is under way (the current one and the next).
+/// Every key signs every request, so a receiver verifies with whichever it
+/// holds. Redacted in `Debug`, never in an error.
 #[derive(Clone)]
 pub struct ForwardSecret(String);
 
 impl ForwardSecret {
-    /// Checks `text` is a Standard Webhooks secret: `whsec_` and the base64 of
-    /// 24 to 64 bytes. `variable` names where it came from in the error, which
-    /// never quotes the text.
+    /// Checks each key in `text` is a Standard Webhooks secret: `whsec_` and
+    /// the base64 of 24 to 64 bytes. `variable` names where it came from in
+    /// the error, which never quotes the text.
     pub fn parse(text: &str, variable: &'static str) -> Result<Self, ConfigError> {
         let invalid = |reason: String| ConfigError::Invalid { variable, reason };
-        let secret = text.trim();
-        let Some(key) = secret.strip_prefix(SECRET_PREFIX) else {
+        let keys: Vec<&str> = text.split_whitespace().collect();
+        if keys.is_empty() {
             return Err(invalid(format!(
-                "must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
-            )));
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(key)
-            .map_err(|_| invalid(format!("the part after {SECRET_PREFIX} is not base64")))?;
-        // The specification asks for 24 to 64 bytes of key.
-        if !(24..=64).contains(&bytes.len()) {
-            return Err(invalid(format!(
-                "decodes to {} bytes; Standard Webhooks secrets are 24 to 64 bytes",
-                bytes.len()
+                "is empty; it must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
             )));
         }
-        Ok(Self(secret.to_owned()))
+        for (index, secret) in keys.iter().enumerate() {
+            // Which key, by position, when a rotation lists several.
+            let which = if keys.len() == 1 {
+                String::new()
+            } else {
+                format!("key {} of {}: ", index + 1, keys.len())
+            };
+            let Some(key) = secret.strip_prefix(SECRET_PREFIX) else {
+                return Err(invalid(format!(
+                    "{which}must be a Standard Webhooks secret starting with {SECRET_PREFIX}"
+                )));
+            };
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .map_err(|_| {
+                    invalid(format!(
+                        "{which}the part after {SECRET_PREFIX} is not base64"
+                    ))
+                })?;
+            // The specification asks for 24 to 64 bytes of key.
+            if !(24..=64).contains(&bytes.len()) {
+                return Err(invalid(format!(
+                    "{which}decodes to {} bytes; Standard Webhooks secrets are 24 to 64 bytes",
+                    bytes.len()
+                )));
+            }
+        }
+        Ok(Self(keys.join(" ")))
     }
 
-    /// The secret as configured, `whsec_` prefix included.
+    /// The secret as configured, `whsec_` prefixes included, keys separated
+    /// by one space.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Each key, in the order configured.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.split(' ')
     }
 }
 
@@ -485,6 +518,23 @@ mod tests {
             assert!(message.starts_with(variable), "{vars:?}: {message}");
             assert!(!message.contains("C2FVsBQIhrsc"), "{message}");
         }
+    }
+
+    #[test]
+    fn a_rotation_lists_two_keys_and_each_is_checked() {
+        const NEXT: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let both = ForwardSecret::parse(&format!("  {SECRET}\n{NEXT} "), FORWARD_SECRET).unwrap();
+        assert_eq!(both.keys().collect::<Vec<_>>(), [SECRET, NEXT]);
+        assert_eq!(both.expose(), format!("{SECRET} {NEXT}"));
+        let bad_second = ForwardSecret::parse(&format!("{SECRET} whsec_c2hvcnQ="), FORWARD_SECRET)
+            .unwrap_err()
+            .to_string();
+        assert!(bad_second.contains("key 2 of 2"), "{bad_second}");
+        assert!(!bad_second.contains("C2FVsBQIhrsc"), "{bad_second}");
+        let empty = ForwardSecret::parse(" \n ", FORWARD_SECRET)
+            .unwrap_err()
+            .to_string();
+        assert!(empty.starts_with(FORWARD_SECRET), "{empty}");
     }
 
     #[test]

@@ -7,7 +7,13 @@
 //! A secret kept in SSM is read on first use, not at cold start, so a secret
 //! that cannot be read fails only the records that would be forwarded
 //! (retried like any failure), never the processor's start, and the
-//! handlers and the other destinations go on.
+//! handlers and the other destinations go on. It is read again every
+//! [`SECRET_REFRESH_AFTER`], so a rotation reaches running instances without
+//! replacing them; a failed re-read keeps signing with the keys read before.
+//!
+//! Every key of the secret signs every request (Standard Webhooks puts
+//! several signatures in one `webhook-signature`), so during a rotation a
+//! receiver verifies with whichever key it holds.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,9 +29,11 @@ use crate::config::FORWARD_SECRET_PARAMETER;
 use crate::processor::{Delivery, Destination, HandlerError, Sending};
 use crate::secrets::SecretStore;
 
-/// After a failed read of the secret parameter, how long records fail at
-/// once before the next read: a batch's concurrent posts share one read.
+/// After a failed read of the secret parameter, how long before the next
+/// read: a batch's concurrent posts share one read.
 pub const SECRET_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+pub use super::config::SECRET_REFRESH_AFTER;
 
 /// Why forwarding cannot start; the secret is never part of it.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +57,12 @@ pub struct Forward {
     signer: Signer,
     types: TypeFilter,
     timeout_ms: u128,
+    refresh: Duration,
 }
 
-/// The signing key, or where to read it on first use.
+/// The signing keys, or where to read them.
 enum Signer {
-    Ready(Arc<Webhook>),
+    Ready(Arc<Keys>),
     Parameter {
         store: Arc<dyn SecretStore>,
         name: String,
@@ -61,12 +70,35 @@ enum Signer {
     },
 }
 
+/// Every key of the secret, in the order configured.
+struct Keys(Vec<Webhook>);
+
+impl Keys {
+    fn new(secret: &ForwardSecret) -> Result<Self, ForwardSetupError> {
+        secret
+            .keys()
+            .map(|key| Webhook::new(key).map_err(|_| ForwardSetupError::Secret))
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// The `webhook-signature` value: one `v1,` signature per key.
+    fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> Result<String, HandlerError> {
+        let mut signatures = Vec::with_capacity(self.0.len());
+        for key in &self.0 {
+            signatures.push(key.sign(id, timestamp, body)?);
+        }
+        Ok(signatures.join(" "))
+    }
+}
+
 /// A parameter's secret as far as this instance knows it.
-enum SecretState {
-    Unread,
-    Read(Arc<Webhook>),
+#[derive(Default)]
+struct SecretState {
+    /// The keys last read, and when.
+    read: Option<(Arc<Keys>, Instant)>,
     /// The last read failed at the instant, for the reason (never the value).
-    Failed(Instant, String),
+    failed: Option<(Instant, String)>,
 }
 
 impl std::fmt::Debug for Forward {
@@ -84,17 +116,15 @@ impl Forward {
     /// secret must be a value (`FORWARD_SECRET`).
     pub fn new(config: &ForwardConfig) -> Result<Self, ForwardSetupError> {
         let signer = match &config.secret {
-            SecretSetting::Value(secret) => Signer::Ready(Arc::new(
-                Webhook::new(secret.expose()).map_err(|_| ForwardSetupError::Secret)?,
-            )),
+            SecretSetting::Value(secret) => Signer::Ready(Arc::new(Keys::new(secret)?)),
             SecretSetting::Parameter(name) => return Err(ForwardSetupError::Unread(name.clone())),
         };
         Self::with_signer(config, signer)
     }
 
     /// The destination `config` describes; a secret in a parameter is read
-    /// from `store` on first use (and again, after a failure, at most every
-    /// [`SECRET_RETRY_AFTER`]).
+    /// from `store` on first use, again every [`SECRET_REFRESH_AFTER`], and
+    /// after a failure at most every [`SECRET_RETRY_AFTER`].
     pub fn with_secret_store(
         config: &ForwardConfig,
         store: Arc<dyn SecretStore>,
@@ -106,7 +136,7 @@ impl Forward {
                 Signer::Parameter {
                     store,
                     name: name.clone(),
-                    state: futures::lock::Mutex::new(SecretState::Unread),
+                    state: futures::lock::Mutex::new(SecretState::default()),
                 },
             ),
         }
@@ -125,19 +155,38 @@ impl Forward {
             signer,
             types: config.types.clone(),
             timeout_ms: config.timeout.as_millis(),
+            refresh: SECRET_REFRESH_AFTER,
         })
     }
 
-    /// The signing key, reading its parameter if it has not been read.
-    async fn signer(&self) -> Result<Arc<Webhook>, HandlerError> {
+    /// Reads a parameter's secret again after `every` rather than
+    /// [`SECRET_REFRESH_AFTER`].
+    #[must_use]
+    pub fn refreshing_every(mut self, every: Duration) -> Self {
+        self.refresh = every;
+        self
+    }
+
+    /// The signing keys, reading the parameter when they are unread or due
+    /// for a refresh.
+    async fn keys(&self) -> Result<Arc<Keys>, HandlerError> {
         let (store, name, state) = match &self.signer {
-            Signer::Ready(signer) => return Ok(Arc::clone(signer)),
+            Signer::Ready(keys) => return Ok(Arc::clone(keys)),
             Signer::Parameter { store, name, state } => (store, name, state),
         };
         let mut state = state.lock().await;
-        match &*state {
-            SecretState::Read(signer) => return Ok(Arc::clone(signer)),
-            SecretState::Failed(at, reason) if at.elapsed() < SECRET_RETRY_AFTER => {
+        let last = state.read.as_ref().map(|(keys, _)| Arc::clone(keys));
+        let fresh = state
+            .read
+            .as_ref()
+            .is_some_and(|(_, at)| at.elapsed() < self.refresh);
+        let retry_waits = state
+            .failed
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < SECRET_RETRY_AFTER);
+        match (last, &state.failed) {
+            (Some(keys), _) if fresh || retry_waits => return Ok(keys),
+            (None, Some((_, reason))) if retry_waits => {
                 return Err(format!(
                     "the forwarding secret parameter {name} could not be read: {reason}"
                 )
@@ -149,7 +198,7 @@ impl Forward {
             Ok(Some(text)) => ForwardSecret::parse(&text, FORWARD_SECRET_PARAMETER)
                 .map_err(|error| error.to_string())
                 .and_then(|secret| {
-                    Webhook::new(secret.expose()).map_err(|_| "not a usable secret".to_owned())
+                    Keys::new(&secret).map_err(|_| "not a usable secret".to_owned())
                 }),
             Ok(None) => {
                 Err("it does not exist: write it with `switchboard forward set-secret`".into())
@@ -157,23 +206,29 @@ impl Forward {
             Err(error) => Err(error.to_string()),
         };
         match read {
-            Ok(signer) => {
-                let signer = Arc::new(signer);
-                *state = SecretState::Read(Arc::clone(&signer));
-                Ok(signer)
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                state.read = Some((Arc::clone(&keys), Instant::now()));
+                state.failed = None;
+                Ok(keys)
             }
             Err(reason) => {
-                tracing::error!(parameter = name.as_str(), %reason, "the forwarding secret could not be read; forwarded records fail");
+                let kept = state.read.as_ref().map(|(keys, _)| Arc::clone(keys));
+                if kept.is_some() {
+                    tracing::warn!(parameter = name.as_str(), %reason, "the forwarding secret could not be read again; signing with the keys read before");
+                } else {
+                    tracing::error!(parameter = name.as_str(), %reason, "the forwarding secret could not be read; forwarded records fail");
+                }
                 let error =
                     format!("the forwarding secret parameter {name} could not be read: {reason}");
-                *state = SecretState::Failed(Instant::now(), reason);
-                Err(error.into())
+                state.failed = Some((Instant::now(), reason));
+                kept.ok_or_else(|| error.into())
             }
         }
     }
 
     async fn post(&self, delivery: &Delivery<'_>) -> Result<(), HandlerError> {
-        let signer = self.signer().await?;
+        let keys = self.keys().await?;
         let envelope = delivery.envelope;
         let body = serde_json::to_string(envelope)?;
         // The same across SQS's redeliveries of one envelope, so a receiver
@@ -185,7 +240,7 @@ impl Forward {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs() as i64);
-        let signature = signer.sign(&id, timestamp, body.as_bytes())?;
+        let signature = keys.sign(&id, timestamp, body.as_bytes())?;
         let answer = self
             .client
             .post(self.url.clone())
