@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::builtin::config::DestinationsConfig;
 use crate::discord::DiscordConfig;
 use crate::pluralkit::PluralKitConfig;
+use crate::processor::idempotency::{DEFAULT_TTL, MIN_TTL};
 
 /// The SQS queue ingest sends to.
 pub const QUEUE_URL: &str = "QUEUE_URL";
@@ -215,11 +216,15 @@ impl ProcessorConfig {
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         };
         let ttl = match parse_number(&get, IDEMPOTENCY_TTL_SECS)? {
-            None => crate::processor::idempotency::DEFAULT_TTL,
-            Some(0) => {
+            None => DEFAULT_TTL,
+            Some(secs) if Duration::from_secs(secs) < MIN_TTL => {
                 return Err(ConfigError::Invalid {
                     variable: IDEMPOTENCY_TTL_SECS,
-                    reason: "must be at least 1 second".into(),
+                    reason: format!(
+                        "must be at least {} (10 minutes): Discord retries an event that long, \
+                         and a shorter memory runs those retries again",
+                        MIN_TTL.as_secs()
+                    ),
                 })
             }
             Some(secs) => Duration::from_secs(secs),
@@ -237,7 +242,17 @@ impl ProcessorConfig {
 
     /// Settings that work but are probably mistakes, for a cold-start warning.
     pub fn warnings(&self) -> Vec<String> {
-        self.destinations.warnings()
+        let mut warnings = self.destinations.warnings();
+        if let Some(store) = &self.idempotency {
+            if store.ttl < DEFAULT_TTL {
+                warnings.push(format!(
+                    "{IDEMPOTENCY_TTL_SECS} is {} s, less than the 14 days SQS keeps a message: \
+                     a DLQ redrive of an event older than that runs its effects again",
+                    store.ttl.as_secs()
+                ));
+            }
+        }
+        warnings
     }
 }
 
@@ -438,13 +453,20 @@ mod tests {
             on.idempotency,
             Some(IdempotencyConfig {
                 table: "events-seen".into(),
-                ttl: Duration::from_secs(7 * 24 * 3600)
+                ttl: Duration::from_secs(14 * 24 * 3600)
             })
         );
-        let short = read(&[(IDEMPOTENCY_TABLE, "t"), (IDEMPOTENCY_TTL_SECS, "60")]).unwrap();
-        assert_eq!(short.idempotency.unwrap().ttl, Duration::from_secs(60));
+        assert!(on.warnings().is_empty(), "{:?}", on.warnings());
+        let short = read(&[(IDEMPOTENCY_TABLE, "t"), (IDEMPOTENCY_TTL_SECS, "600")]).unwrap();
+        assert_eq!(short.idempotency.as_ref().unwrap().ttl, Duration::from_secs(600));
+        let warnings = short.warnings();
+        assert!(
+            warnings.len() == 1 && warnings[0].starts_with(IDEMPOTENCY_TTL_SECS),
+            "a TTL shorter than the DLQ's 14 days is flagged: {warnings:?}"
+        );
         for (variable, value) in [
             (IDEMPOTENCY_TTL_SECS, "0"),
+            (IDEMPOTENCY_TTL_SECS, "599"),
             (IDEMPOTENCY_TTL_SECS, "a week"),
             (PROCESSOR_CONCURRENCY, "0"),
         ] {

@@ -118,9 +118,14 @@ pub struct ClaimWindow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The default of `IDEMPOTENCY_TTL_SECS`: a DLQ redrive days later is still
-/// recognised.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// The default of `IDEMPOTENCY_TTL_SECS`: 14 days, the longest SQS keeps a
+/// message (counted from its first enqueue, in the DLQ too), so a redrive of
+/// anything still in the DLQ is recognised.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+
+/// The shortest `IDEMPOTENCY_TTL_SECS` accepted: Discord retries an event for
+/// up to 10 minutes, and a shorter memory would run those retries again.
+pub const MIN_TTL: Duration = Duration::from_secs(10 * 60);
 /// Added to the invocation's time left to make a claim's expiry, so a claim
 /// outlives the invocation that made it, but not by much.
 pub const IN_PROGRESS_MARGIN: Duration = Duration::from_secs(10);
