@@ -99,8 +99,10 @@ endif
 # SAM builds and deploys everything (its cargo-lambda builder; samconfig.toml
 # holds the defaults). The first time asks the questions (--guided).
 deploy: tools $(ZIG_STAMP)
+	@echo "AlarmTopicArn: an SNS topic for the alarms. Left empty, the alarms notify NOBODY."
 	sam build
 	sam deploy --guided
+	$(VENV)/bin/python deploy/alarm_notice.py
 
 # After `make deploy`: new code only, with cargo-lambda, to the functions the
 # stack $(STACK) made (from its outputs).

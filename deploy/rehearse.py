@@ -47,6 +47,8 @@ EXPECTED_SKIPS = {
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Stage",
     "AWS::CloudWatch::Alarm",
+    # The PluralKit-throttled metric filter: the template test checks its pattern.
+    "AWS::Logs::MetricFilter",
     "AWS::SQS::QueuePolicy",
 }
 
@@ -151,6 +153,14 @@ def check_transformed(cfn):
             check(len(paths.get(path, {})) == 1, f"{path}: POST only, got {sorted(paths.get(path, {}))}")
         check(set(paths) == {"/discord", "/pluralkit"}, f"only the two routes: {sorted(paths)}")
     check(not routes or set(routes) == {"POST /discord", "POST /pluralkit"}, f"routes: {sorted(routes)}")
+    # /pluralkit's own throttling lands on the stage, keyed by its route.
+    stages = by_type.get("AWS::ApiGatewayV2::Stage", {})
+    route_settings = [stage["Properties"].get("RouteSettings", {}) for stage in stages.values()]
+    check(
+        any(settings.get("POST /pluralkit", {}).get("ThrottlingRateLimit") == {"Ref": "PluralKitThrottlingRateLimit"}
+            for settings in route_settings),
+        f"POST /pluralkit has its own throttling on the stage: {route_settings}",
+    )
     permissions = by_type.get("AWS::Lambda::Permission", {})
     source_arns = sorted(json.dumps(p["Properties"].get("SourceArn")) for p in permissions.values())
     check(len(permissions) == 2, f"two API permissions: {sorted(permissions)}")
@@ -165,6 +175,7 @@ def check_transformed(cfn):
         == {
             "PluralKitEventLostAlarm",
             "PluralKitTokensUnavailableAlarm",
+            "PluralKitThrottledAlarm",
             "Discord5xxAlarm",
             "IngestErrorsAlarm",
             "ProcessorErrorsAlarm",
@@ -425,6 +436,17 @@ def check_deploy_code(bin_dir, endpoint, physical):
     )
 
 
+def check_alarm_notice(cloudformation):
+    """What `make deploy` prints after the deploy: the rehearsal has no topic."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    import alarm_notice
+
+    lines = alarm_notice.notice(cloudformation, STACK)
+    print("  " + "\n  ".join(lines))
+    check(any(line.startswith("WARNING") and "NOBODY" in line for line in lines), f"no warning: {lines}")
+    check(alarm_notice.stack_name() == "switchboard", "the stack name samconfig.toml saves")
+
+
 def main():
     started = time.time()
     env = dict(os.environ, AWS_DEFAULT_REGION=REGION, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
@@ -445,6 +467,8 @@ def main():
         print("make deploy-code")
         with tempfile.TemporaryDirectory() as bin_dir:
             check_deploy_code(Path(bin_dir), endpoint, physical)
+        print("make deploy's alarm notice")
+        check_alarm_notice(cloudformation)
     finally:
         moto.terminate()
         moto.wait()

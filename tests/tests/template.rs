@@ -309,6 +309,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     for name in [
         "PluralKitEventLostAlarm",
         "PluralKitTokensUnavailableAlarm",
+        "PluralKitThrottledAlarm",
         "Discord5xxAlarm",
         "IngestErrorsAlarm",
         "ProcessorErrorsAlarm",
@@ -333,6 +334,31 @@ fn violations(doc: &Yaml) -> Vec<String> {
         || lost["Threshold"].as_i64() != Some(0)
     {
         found.push("PluralKitEventLostAlarm: not on any PluralKit queue_unavailable".into());
+    }
+    // A flood answered 429 by API Gateway never reaches ingest: the access
+    // log is the only witness, and the alarm reads it.
+    let filter = &resource("PluralKitThrottledMetricFilter")["Properties"];
+    let pattern = text(&filter["FilterPattern"]);
+    let transform = &as_list(&filter["MetricTransformations"])[0];
+    let throttled = &resource("PluralKitThrottledAlarm")["Properties"];
+    if text(&filter["LogGroupName"]) != "ApiAccessLogGroup"
+        || !pattern.contains(r#"$.routeKey = "POST /pluralkit""#)
+        || !pattern.contains(r#"$.status = "429""#)
+        || text(&transform["MetricName"]) != text(&throttled["MetricName"])
+        || text(&transform["MetricNamespace"]) != text(&throttled["Namespace"])
+        || throttled["Threshold"].as_i64() != Some(0)
+    {
+        found.push("PluralKitThrottledAlarm: not on the access log's 429s for POST /pluralkit".into());
+    }
+    let route = &resource("IngestFunction")["Properties"]["Events"]["PluralKit"]["Properties"]
+        ["RouteSettings"];
+    let default_of = |name: &str| doc["Parameters"][name]["Default"].as_i64().unwrap_or(0);
+    if text(&route["ThrottlingBurstLimit"]) != "PluralKitThrottlingBurstLimit"
+        || text(&route["ThrottlingRateLimit"]) != "PluralKitThrottlingRateLimit"
+        || default_of("PluralKitThrottlingRateLimit") <= default_of("ApiThrottlingRateLimit")
+        || default_of("PluralKitThrottlingBurstLimit") <= default_of("ApiThrottlingBurstLimit")
+    {
+        found.push("/pluralkit: no route limit of its own above the others'".into());
     }
     if text(&resource("Dashboard")["Type"]) != "AWS::CloudWatch::Dashboard" {
         found.push("no dashboard".into());
@@ -540,6 +566,16 @@ fn the_checks_catch_broken_templates() {
             "          Value: queue_unavailable\n      Statistic: Sum\n      Period: 60\n",
             "          Value: bad_token\n      Statistic: Sum\n      Period: 60\n",
             "PluralKitEventLostAlarm: not on any PluralKit queue_unavailable",
+        ),
+        (
+            r#"($.status = "429")"#,
+            r#"($.status = "401")"#,
+            "PluralKitThrottledAlarm: not on the access log's 429s",
+        ),
+        (
+            "              ThrottlingBurstLimit: !Ref PluralKitThrottlingBurstLimit\n",
+            "              ThrottlingBurstLimit: !Ref ApiThrottlingBurstLimit\n",
+            "/pluralkit: no route limit of its own",
         ),
         (
             "      DefaultRouteSettings:\n",
