@@ -458,7 +458,10 @@ mod tests {
         );
         assert!(on.warnings().is_empty(), "{:?}", on.warnings());
         let short = read(&[(IDEMPOTENCY_TABLE, "t"), (IDEMPOTENCY_TTL_SECS, "600")]).unwrap();
-        assert_eq!(short.idempotency.as_ref().unwrap().ttl, Duration::from_secs(600));
+        assert_eq!(
+            short.idempotency.as_ref().unwrap().ttl,
+            Duration::from_secs(600)
+        );
         let warnings = short.warnings();
         assert!(
             warnings.len() == 1 && warnings[0].starts_with(IDEMPOTENCY_TTL_SECS),

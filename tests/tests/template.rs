@@ -348,7 +348,9 @@ fn violations(doc: &Yaml) -> Vec<String> {
         || text(&transform["MetricNamespace"]) != text(&throttled["Namespace"])
         || throttled["Threshold"].as_i64() != Some(0)
     {
-        found.push("PluralKitThrottledAlarm: not on the access log's 429s for POST /pluralkit".into());
+        found.push(
+            "PluralKitThrottledAlarm: not on the access log's 429s for POST /pluralkit".into(),
+        );
     }
     let route = &resource("IngestFunction")["Properties"]["Events"]["PluralKit"]["Properties"]
         ["RouteSettings"];
