@@ -8,11 +8,23 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::config::{
-    parse_millis, ConfigError, Lookup, EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES,
-    FORWARD_SECRET, FORWARD_SECRET_PARAMETER, FORWARD_TIMEOUT_MS, FORWARD_URL,
-};
+use crate::config::variable::{parse_millis, ConfigError, Lookup};
 use crate::sender::Sender;
+
+/// The EventBridge bus every event is put on; unset turns the destination off.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// Comma-separated event types the bus gets; unset means every type.
+pub const EVENT_BUS_TYPES: &str = "EVENT_BUS_TYPES";
+/// The URL each event is POSTed to, signed; unset turns forwarding off.
+pub const FORWARD_URL: &str = "FORWARD_URL";
+/// The Standard Webhooks signing secret (`whsec_…`) for forwarded events.
+pub const FORWARD_SECRET: &str = "FORWARD_SECRET";
+/// The SSM SecureString holding the forwarding secret (instead of `FORWARD_SECRET`).
+pub const FORWARD_SECRET_PARAMETER: &str = "FORWARD_SECRET_PARAMETER";
+/// How long one forwarded POST may take, in milliseconds.
+pub const FORWARD_TIMEOUT_MS: &str = "FORWARD_TIMEOUT_MS";
+/// Comma-separated event types forwarded; unset means every type.
+pub const FORWARD_EVENT_TYPES: &str = "FORWARD_EVENT_TYPES";
 
 /// How long a forwarded POST may take when `FORWARD_TIMEOUT_MS` is unset.
 pub const DEFAULT_FORWARD_TIMEOUT: Duration = Duration::from_millis(5_000);

@@ -24,8 +24,9 @@ use standardwebhooks::{
     Webhook, HEADER_WEBHOOK_ID, HEADER_WEBHOOK_SIGNATURE, HEADER_WEBHOOK_TIMESTAMP,
 };
 
-use super::config::{ForwardConfig, ForwardSecret, SecretSetting, TypeFilter};
-use crate::config::FORWARD_SECRET_PARAMETER;
+use super::config::{
+    ForwardConfig, ForwardSecret, SecretSetting, TypeFilter, FORWARD_SECRET_PARAMETER,
+};
 use crate::processor::{Delivery, Destination, HandlerError, Sending};
 use crate::secrets::SecretStore;
 

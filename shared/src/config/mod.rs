@@ -1,7 +1,10 @@
 //! Configuration, parsed once at cold start from the environment into typed
 //! values. Every error names the variable at fault; secrets never reach `Debug`.
 //! Each sender's module reads its own part ([`DiscordConfig`],
-//! [`PluralKitConfig`]); the variable names are all here, in one list.
+//! [`PluralKitConfig`]); the variable names are all here, in one list (the
+//! built-in destinations' are defined with their configuration and listed
+//! here). The pieces every part uses to read a variable are in [`variable`],
+//! which imports nothing back.
 
 use std::time::Duration;
 
@@ -9,6 +12,11 @@ use crate::builtin::config::DestinationsConfig;
 use crate::discord::DiscordConfig;
 use crate::pluralkit::PluralKitConfig;
 use crate::processor::idempotency::{DEFAULT_TTL, MIN_TTL};
+
+pub mod variable;
+
+pub(crate) use variable::{parse_millis, parse_number};
+pub use variable::{ConfigError, Lookup};
 
 /// The SQS queue ingest sends to.
 pub const QUEUE_URL: &str = "QUEUE_URL";
@@ -38,20 +46,11 @@ pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
 pub const IDEMPOTENCY_TTL_SECS: &str = "IDEMPOTENCY_TTL_SECS";
 /// A DynamoDB endpoint other than AWS's, such as a local server.
 pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
-/// The EventBridge bus every event is put on; unset turns the destination off.
-pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
-/// Comma-separated event types the bus gets; unset means every type.
-pub const EVENT_BUS_TYPES: &str = "EVENT_BUS_TYPES";
-/// The URL each event is POSTed to, signed; unset turns forwarding off.
-pub const FORWARD_URL: &str = "FORWARD_URL";
-/// The Standard Webhooks signing secret (`whsec_…`) for forwarded events.
-pub const FORWARD_SECRET: &str = "FORWARD_SECRET";
-/// The SSM SecureString holding the forwarding secret (instead of `FORWARD_SECRET`).
-pub const FORWARD_SECRET_PARAMETER: &str = "FORWARD_SECRET_PARAMETER";
-/// How long one forwarded POST may take, in milliseconds.
-pub const FORWARD_TIMEOUT_MS: &str = "FORWARD_TIMEOUT_MS";
-/// Comma-separated event types forwarded; unset means every type.
-pub const FORWARD_EVENT_TYPES: &str = "FORWARD_EVENT_TYPES";
+// The built-in destinations' variables live with their configuration.
+pub use crate::builtin::config::{
+    EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_SECRET_PARAMETER,
+    FORWARD_TIMEOUT_MS, FORWARD_URL,
+};
 /// EventBridge's endpoint, for local development against moto.
 pub const AWS_ENDPOINT_URL_EVENTBRIDGE: &str = "AWS_ENDPOINT_URL_EVENTBRIDGE";
 /// The AWS region (set by Lambda).
@@ -78,31 +77,6 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_BODY_BYTES_LIMIT: usize = (256 * 1024 - 4 * 1024) / 2;
 /// The default of [`PROCESSOR_CONCURRENCY`].
 pub const DEFAULT_PROCESSOR_CONCURRENCY: usize = 8;
-
-/// A name → value lookup with empty values already treated as unset.
-pub type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
-
-/// A configuration that cannot be used, naming the variable at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("{variable} is required but not set")]
-    Missing {
-        /// The variable's name.
-        variable: &'static str,
-    },
-    /// A variable is set to something unusable.
-    #[error("{variable} is invalid: {reason}")]
-    Invalid {
-        /// The variable's name.
-        variable: &'static str,
-        /// What is wrong with it; never the value of a secret.
-        reason: String,
-    },
-    /// Neither sender is configured, so ingest would refuse everything.
-    #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN_PARAMETER} (or {PLURALKIT_SIGNING_TOKEN})")]
-    NoSender,
-}
 
 /// The ingest function's configuration.
 #[derive(Debug, Clone)]
@@ -253,37 +227,6 @@ impl ProcessorConfig {
             }
         }
         warnings
-    }
-}
-
-/// A whole number, or `None` when the variable is unset.
-pub(crate) fn parse_number(
-    get: &Lookup<'_>,
-    variable: &'static str,
-) -> Result<Option<u64>, ConfigError> {
-    get(variable)
-        .map(|text| {
-            text.trim()
-                .parse::<u64>()
-                .map_err(|_| ConfigError::Invalid {
-                    variable,
-                    reason: format!("expected a whole number, got {:?}", text.trim()),
-                })
-        })
-        .transpose()
-}
-
-/// A positive number of milliseconds, or `None` when the variable is unset.
-pub(crate) fn parse_millis(
-    get: &Lookup<'_>,
-    variable: &'static str,
-) -> Result<Option<Duration>, ConfigError> {
-    match parse_number(get, variable)? {
-        Some(0) => Err(ConfigError::Invalid {
-            variable,
-            reason: "must be more than 0 ms".into(),
-        }),
-        other => Ok(other.map(Duration::from_millis)),
     }
 }
 
