@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `switchboard doctor` against stand-in endpoints on loopback: one that
 //! behaves as ingest does (every check passes), and deliberately broken ones
-//! (a PluralKit route that answers 204, a wrong token, redirects), where
+//! (a PluralKit route that answers 204, a wrong token, redirects, one that
+//! queues what it refuses, watched in moto), where
 //! exactly the right checks fail. The end-to-end test runs it against the
 //! real local stack.
 
@@ -130,4 +131,62 @@ fn plain_http_fails_the_transport_check_without_allow_http() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success());
     assert!(stdout.contains("FAIL  HTTPS on port 443"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_that_queues_what_it_refuses_fails_the_queue_check() {
+    let server = switchboard_devkit::MotoServer::start();
+    let sqs = switchboard_devkit::local_sqs_client(&server.endpoint());
+    let queues = switchboard_devkit::create_queues(&sqs, "doctor-watched", 5, 30)
+        .await
+        .unwrap();
+    // Answers as ingest does, but queues every Discord request first: the
+    // bug the queue check is there to catch.
+    let (client, url) = (sqs.clone(), queues.queue_url.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let receiver = Receiver::start(0, None, move |received: &Received| {
+        if received.path == "/discord" {
+            tokio::task::block_in_place(|| {
+                runtime.block_on(async {
+                    client
+                        .send_message()
+                        .queue_url(&url)
+                        .message_body("a forged request")
+                        .send()
+                        .await
+                        .unwrap();
+                });
+            });
+        }
+        like_ingest(received)
+    })
+    .await
+    .unwrap();
+    let dev_dir = std::env::temp_dir().join(format!("switchboard-doctor-q-{}", std::process::id()));
+    std::fs::create_dir_all(&dev_dir).unwrap();
+    let output = Command::new(switchboard_tests::cli_binary())
+        .arg("--dev-dir")
+        .arg(&dev_dir)
+        .args(["doctor", &base(&receiver), "--allow-http"])
+        .args(["--queue-url", &queues.queue_url])
+        .env("AWS_ENDPOINT_URL_SQS", server.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    let failed = failed_lines(&output);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].contains("the queue did not grow")
+            && failed[0].contains("0 message(s) before, 3 after"),
+        "{failed:#?}"
+    );
+    assert!(
+        stdout.contains("approximations"),
+        "the caveat is said: {stdout}"
+    );
 }
