@@ -252,6 +252,8 @@ def read_back(client, cloudformation, stack, by_type):
         for r in resources:
             print("   ", r["LogicalResourceId"], r["ResourceType"], repr(r.get("PhysicalResourceId")), r.get("ResourceStatus"))
     physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources}
+    # The first part of the stack's id, in the retained resources' names.
+    instance = stack["StackId"].split("/")[2].split("-")[0]
     created_types = {r["LogicalResourceId"]: r["ResourceType"] for r in resources}
     expected = {name: kind for kind, names in by_type.items() for name in names}
     skipped = sorted(name for name, kind in expected.items() if kind in EXPECTED_SKIPS)
@@ -271,13 +273,14 @@ def read_back(client, cloudformation, stack, by_type):
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
     sqs = client("sqs")
-    queue_url = sqs.get_queue_url(QueueName=f"{STACK}-events")["QueueUrl"]
+    queue_url = physical["EventsQueue"]
+    check(queue_url.endswith(f"/{STACK}-{instance}-events"), f"the queue's name: {queue_url}")
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
     check(attributes.get("SqsManagedSseEnabled") == "true", f"queue SSE: {attributes.get('SqsManagedSseEnabled')}")
     check(attributes.get("VisibilityTimeout") == "180", f"queue visibility: {attributes.get('VisibilityTimeout')}")
     redrive = json.loads(attributes.get("RedrivePolicy", "{}"))
     check(str(redrive.get("maxReceiveCount")) == "5", f"redrive: {redrive}")
-    dlq_url = next(u for u in sqs.list_queues()["QueueUrls"] if u != queue_url and "rehearsal" in u)
+    dlq_url = physical["EventsDeadLetterQueue"]
     dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["All"])["Attributes"]
     check(redrive.get("deadLetterTargetArn") == dlq.get("QueueArn"), "redrive to the DLQ")
     check(dlq.get("MessageRetentionPeriod") == "1209600", "DLQ keeps 14 days")
@@ -313,7 +316,7 @@ def read_back(client, cloudformation, stack, by_type):
                         # AWS's LogGroup.Arn ends in ":*" (the group's streams,
                         # which Lambda names as it goes); moto's does not.
                         deployed = target if target.endswith(":*") else target + ":*"
-                        own = f":log-group:/switchboard/{STACK}/{function}:*"
+                        own = f":log-group:/switchboard/{STACK}/{instance}/{function}:*"
                         check(deployed.endswith(own) and deployed.count("*") == 1, f"{role_name}: logs beyond its own group's streams: {deployed}")
                         continue
                     check("*" not in target, f"{role_name}: wildcard resource {target}")
@@ -327,7 +330,7 @@ def read_back(client, cloudformation, stack, by_type):
         check(config["MemorySize"] == memory and config["Timeout"] == timeout, f"{name}: {config['MemorySize']} MB, {config['Timeout']} s")
         variables = config.get("Environment", {}).get("Variables", {})
         if name == "IngestFunction":
-            check(variables.get("QUEUE_URL", "").endswith(f"{STACK}-events"), f"ingest QUEUE_URL: {variables.get('QUEUE_URL')}")
+            check(variables.get("QUEUE_URL") == queue_url, f"ingest QUEUE_URL: {variables.get('QUEUE_URL')}")
             check(variables.get("PLURALKIT_SIGNING_TOKEN_PARAMETER") == f"/switchboard/{STACK}/pluralkit-signing-token", "ingest token parameter")
             check("PLURALKIT_SIGNING_TOKEN" not in variables, "no token in ingest's environment")
         else:
@@ -353,7 +356,7 @@ def read_back(client, cloudformation, stack, by_type):
 
     groups = {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
     for suffix in ("ingest", "processor", "api-access"):
-        check(f"/switchboard/{STACK}/{suffix}" in groups, f"log group {suffix}")
+        check(f"/switchboard/{STACK}/{instance}/{suffix}" in groups, f"log group {suffix}: {sorted(groups)}")
     table = client("dynamodb").describe_table(TableName=physical["IdempotencyTable"])["Table"]
     check(table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "table on demand")
     bus = client("events").describe_event_bus(Name=f"switchboard-{STACK}")
@@ -445,6 +448,44 @@ def check_deploy_code(bin_dir, endpoint, physical):
     )
 
 
+def check_redeploy_after_delete(client, cloudformation, cfn, physical):
+    """`sam delete` then `sam deploy` under the same name: the retained queues,
+    table and log groups stay, and the new stack must not collide with them."""
+    cloudformation.delete_stack(StackName=STACK)
+    deadline = time.time() + 40
+    while time.time() < deadline:
+        stacks = [s for s in cloudformation.list_stacks()["StackSummaries"] if s["StackName"] == STACK]
+        if all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks):
+            break
+        time.sleep(0.5)
+    old_queues = {url.rsplit("/", 1)[-1] for url in client("sqs").list_queues().get("QueueUrls", [])}
+    old_groups = {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
+    retained = [physical[name].rsplit("/", 1)[-1] for name in ("EventsQueue", "EventsDeadLetterQueue")]
+    check(all(name in old_queues for name in retained), f"sam delete keeps the queues: {sorted(old_queues)}")
+    check(physical["IngestLogGroup"] in old_groups, f"sam delete keeps the log groups: {sorted(old_groups)}")
+    try:
+        cloudformation.create_stack(
+            StackName=STACK,
+            TemplateBody=json.dumps(cfn),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+    except cloudformation.exceptions.ClientError as error:
+        check(False, f"deploy after delete: {error}")
+        return
+    deadline = time.time() + 40
+    while True:
+        stack = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
+        if not stack["StackStatus"].endswith("IN_PROGRESS") or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    check(stack["StackStatus"] == "CREATE_COMPLETE", f"deploy after delete: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
+    again = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]}
+    for name in ("EventsQueue", "EventsDeadLetterQueue", "IngestLogGroup", "ProcessorLogGroup", "ApiAccessLogGroup"):
+        check(again.get(name) and again.get(name) != physical.get(name), f"{name}: a new one beside the retained one ({physical.get(name)} then {again.get(name)})")
+    print(f"  deployed again beside the retained {', '.join(sorted(set(physical[n] for n in ('EventsQueue', 'IngestLogGroup'))))}")
+
+
 def check_alarm_notice(cloudformation):
     """What `make deploy` prints after the deploy: the rehearsal has no topic."""
     sys.path.insert(0, str(ROOT / "deploy"))
@@ -478,6 +519,8 @@ def main():
             check_deploy_code(Path(bin_dir), endpoint, physical)
         print("make deploy's alarm notice")
         check_alarm_notice(cloudformation)
+        print("sam delete, then sam deploy under the same name")
+        check_redeploy_after_delete(client, cloudformation, copy.deepcopy(cfn), physical)
     finally:
         moto.terminate()
         moto.wait()

@@ -32,6 +32,15 @@ fn text(value: &Yaml) -> String {
     }
 }
 
+/// The template string of a `!Sub`, in either form (`!Sub text` or
+/// `!Sub [text, {variables}]`).
+fn sub_text(value: &Yaml) -> String {
+    match value {
+        Yaml::Array(parts) => parts.first().map(text).unwrap_or_default(),
+        other => text(other),
+    }
+}
+
 /// A policy's statements, with a conditional one (`!If [cond, statement,
 /// !Ref AWS::NoValue]`) read as the statement it adds.
 fn statements(policy: &Yaml) -> Vec<&Yaml> {
@@ -399,10 +408,31 @@ fn violations(doc: &Yaml) -> Vec<String> {
             found.push(format!("{retained}: not retained when the stack goes"));
         }
     }
+    // A stack deployed again after `sam delete` must not collide with what
+    // the old one retained: every retained name carries the stack's id.
+    for (retained, name) in [
+        ("EventsQueue", "QueueName"),
+        ("IngestLogGroup", "LogGroupName"),
+        ("ProcessorLogGroup", "LogGroupName"),
+        ("ApiAccessLogGroup", "LogGroupName"),
+    ] {
+        let named = &resource(retained)["Properties"][name];
+        let instance = &as_list(named).get(1).map(|vars| vars["Instance"].clone());
+        let from_stack_id = instance
+            .as_ref()
+            .is_some_and(|value| format!("{value:?}").contains("AWS::StackId"));
+        if !sub_text(named).contains("${Instance}") || !from_stack_id {
+            found.push(format!(
+                "{retained}: a fixed {name} collides with the retained one after sam delete"
+            ));
+        }
+    }
     let allow = &resource("EventsDeadLetterQueue")["Properties"]["RedriveAllowPolicy"];
     if text(&allow["redrivePermission"]) != "byQueue"
-        || !text(as_list(&allow["sourceQueueArns"])[0]).ends_with("${AWS::StackName}-events")
-        || text(&resource("EventsQueue")["Properties"]["QueueName"]) != "${AWS::StackName}-events"
+        || !sub_text(as_list(&allow["sourceQueueArns"])[0])
+            .ends_with(":${AWS::StackName}-${Instance}-events")
+        || sub_text(&resource("EventsQueue")["Properties"]["QueueName"])
+            != "${AWS::StackName}-${Instance}-events"
     {
         found.push("EventsDeadLetterQueue: no RedriveAllowPolicy for the events queue only".into());
     }
@@ -578,6 +608,11 @@ fn the_checks_catch_broken_templates() {
             "              ThrottlingBurstLimit: !Ref PluralKitThrottlingBurstLimit\n",
             "              ThrottlingBurstLimit: !Ref ApiThrottlingBurstLimit\n",
             "/pluralkit: no route limit of its own",
+        ),
+        (
+            "        - /switchboard/${AWS::StackName}/${Instance}/ingest\n",
+            "        - /switchboard/${AWS::StackName}/ingest\n",
+            "IngestLogGroup: a fixed LogGroupName collides",
         ),
         (
             "      DefaultRouteSettings:\n",
