@@ -10,7 +10,6 @@ mod measure;
 mod process;
 mod proxy;
 mod report;
-mod runtime_api;
 
 use serde_json::value::RawValue;
 use switchboard::envelope::{Arrival, Envelope};

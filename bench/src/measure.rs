@@ -11,8 +11,8 @@ use serde_json::Value;
 use tokio::process::{Child, Command};
 
 use crate::process::{cpu_micros, peak_rss_kib, ticks_per_second};
-use crate::runtime_api::{Completion, RuntimeApi};
 use crate::Error;
+use switchboard_devkit::runtime_api::{Completion, RuntimeApi};
 
 #[derive(Clone)]
 pub(crate) struct Target {
@@ -34,13 +34,7 @@ impl Target {
             .args(&self.args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{}", api.port))
-            .env("AWS_LAMBDA_FUNCTION_NAME", self.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .envs(api.lambda_environment(self.name))
             .envs(self.env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod queues;
 pub mod receiver;
 pub mod requests;
+pub mod runtime_api;
 pub mod signing;
 pub mod tables;
 pub mod tools;

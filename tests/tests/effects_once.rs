@@ -7,6 +7,8 @@
 //!   14 s, the invocation's deadline 6 s away. Only that record fails; the
 //!   other 5 are completed before the response, and a redelivery of the
 //!   whole batch runs nothing for them.
+//! - The same at the deadline, with the processor's own binary under a
+//!   loopback Runtime API that sets the invocation's deadline, as Lambda does.
 //! - Per effect: a receiver refusing one record once. The redelivery
 //!   forwards it again, but neither puts it on the bus again nor runs the
 //!   handlers (`LogEvent`'s `event handled` line) again.
@@ -67,17 +69,24 @@ impl Stack {
         }
     }
 
+    /// The processor's variables: the store, the bus, forwarding to `receiver`.
+    fn variables(&self, receiver: &Receiver) -> Vec<(&'static str, String)> {
+        vec![
+            (IDEMPOTENCY_TABLE, self.table.clone()),
+            (EVENT_BUS_NAME, self.bus.clone()),
+            (FORWARD_URL, receiver.url()),
+            (FORWARD_SECRET, SECRET.to_owned()),
+            (FORWARD_TIMEOUT_MS, "20000".to_owned()),
+        ]
+    }
+
     fn processor(&self, receiver: &Receiver) -> switchboard::Processor {
-        switchboard_tests::processor_for(
-            &[
-                (IDEMPOTENCY_TABLE, &self.table),
-                (EVENT_BUS_NAME, &self.bus),
-                (FORWARD_URL, &receiver.url()),
-                (FORWARD_SECRET, SECRET),
-                (FORWARD_TIMEOUT_MS, "20000"),
-            ],
-            &local_sdk_config(&self.endpoint),
-        )
+        let variables = self.variables(receiver);
+        let vars: Vec<(&str, &str)> = variables
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        switchboard_tests::processor_for(&vars, &local_sdk_config(&self.endpoint))
     }
 
     /// How many times each envelope id reached the bus.
@@ -234,4 +243,79 @@ async fn a_refused_forward_is_the_only_effect_the_redelivery_runs() {
         .filter(|line| line.contains("event handled"))
         .count();
     assert_eq!(handled, 2, "the handlers ran once per event");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_built_processor_under_the_runtime_api_fails_only_the_slow_record_at_its_deadline() {
+    let (_log, _logging) = CapturedLog::install("info");
+    let stack = Stack::start("effects-binary").await;
+    let stalled = Arc::new(AtomicBool::new(false));
+    let first_time = Arc::clone(&stalled);
+    let receiver = Receiver::start(0, Some(SECRET), move |received| {
+        if payload_id(received) == "slow" && !first_time.swap(true, Ordering::SeqCst) {
+            return Reply::Stall(Duration::from_secs(14));
+        }
+        Reply::if_verified(received, Reply::Status(200))
+    })
+    .await
+    .unwrap();
+    let mut processor = switchboard_tests::FunctionProcess::start(
+        "processor",
+        &stack.variables(&receiver),
+        &stack.endpoint,
+    )
+    .await;
+    let events: Vec<(String, String)> = ["a", "b", "slow", "c", "d", "e"]
+        .iter()
+        .map(|id| event(id))
+        .collect();
+    let names = ["m0", "m1", "m2", "m3", "m4", "m5"];
+    let batch: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&events)
+        .map(|(name, (_, body))| (*name, body.as_str()))
+        .collect();
+    let batch = serde_json::to_value(sqs_event(&batch)).unwrap();
+    let failed = |response: &Value| -> Vec<String> {
+        response["batchItemFailures"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a batch response: {response}"))
+            .iter()
+            .map(|failure| failure["itemIdentifier"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let deadline = Duration::from_secs(6);
+    let started = std::time::Instant::now();
+    let response = processor.invoke(&batch, deadline).await;
+    let took = started.elapsed();
+    let response = response.unwrap_or_else(|| panic!("an error: {}", processor.output()));
+    println!("the batch answered {took:?} after an invocation with a {deadline:?} deadline");
+    assert!(took < deadline, "answered in time: {took:?}");
+    assert_eq!(failed(&response), ["m2"], "exactly the slow record");
+
+    let again = processor
+        .invoke(&batch, Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|| panic!("an error: {}", processor.output()));
+    assert!(failed(&again).is_empty(), "{again}");
+    processor.stop().await;
+
+    let on_the_bus = stack.on_the_bus().await;
+    let forwarded = forwarded(&receiver);
+    for (index, (id, _)) in events.iter().enumerate() {
+        assert_eq!(
+            on_the_bus.get(id),
+            Some(&1),
+            "record {index} on the bus once"
+        );
+        let expected = if index == 2 { 2 } else { 1 };
+        assert_eq!(
+            forwarded.get(id),
+            Some(&expected),
+            "record {index} forwarded"
+        );
+    }
+    let output = processor.output();
+    assert!(!output.contains(SECRET), "the secret is in no log line");
 }

@@ -245,6 +245,57 @@ async fn ssm_refusing_connections_at_cold_start_fails_nothing_but_pluralkit() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_built_ingest_under_the_runtime_api_serves_discord_within_1_5_s_while_ssm_refuses() {
+    let stack = stack("tokens-binary").await;
+    stack.write("the-token").await;
+    let mut proxy = TcpProxy::start(free_port().unwrap(), stack.server.port).await;
+    proxy.stop().await;
+    let public_key = hex::encode(discord_key().verifying_key().to_bytes());
+    let vars = [
+        (QUEUE_URL, stack.queue_url.clone()),
+        (DISCORD_PUBLIC_KEY, public_key),
+        (PLURALKIT_SIGNING_TOKEN_PARAMETER, PARAMETER.to_owned()),
+        (PLURALKIT_ENQUEUE_DEADLINE_MS, "2000".to_owned()),
+        ("AWS_ENDPOINT_URL_SSM", proxy.endpoint()),
+    ];
+    // Built before the clock starts: the process's start is what is timed.
+    switchboard_tests::function_binary("ingest");
+    let started = Instant::now();
+    let mut ingest =
+        switchboard_tests::FunctionProcess::start("ingest", &vars, &stack.server.endpoint()).await;
+    let shape = switchboard_devkit::RequestShape::HttpApiV2;
+    let discord = ingest
+        .invoke(&discord_event().to_event(shape), Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| panic!("an error: {}", ingest.output()));
+    let discord_answered = started.elapsed();
+    println!("the process started with SSM refusing; Discord answered {discord_answered:?} later");
+    assert_eq!(discord["statusCode"], 204, "{discord}");
+    assert!(
+        discord_answered < Duration::from_millis(1_500),
+        "{discord_answered:?}"
+    );
+    let asked = Instant::now();
+    let pluralkit = ingest
+        .invoke(&ping("the-token").to_event(shape), Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("an error: {}", ingest.output()));
+    assert_eq!(pluralkit["statusCode"], 503, "{pluralkit}");
+    assert!(
+        asked.elapsed() < Duration::from_millis(2_500),
+        "{:?}",
+        asked.elapsed()
+    );
+    ingest.stop().await;
+    let output = ingest.output();
+    assert!(
+        output.contains("tokens_unavailable"),
+        "the outcome is logged: {output}"
+    );
+    assert!(!output.contains("the-token"), "no token in the logs");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ssm_never_answering_at_cold_start_fails_nothing_but_pluralkit() {
     let stack = stack("tokens-hole").await;
     let (port, _hole) = black_hole().await;

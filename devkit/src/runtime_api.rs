@@ -1,46 +1,60 @@
 //! A loopback implementation of the Lambda Runtime API, serving one function
-//! process at a time, the way Lambda drives it.
+//! process at a time, the way Lambda drives it: a function binary started
+//! with `AWS_LAMBDA_RUNTIME_API` set to [`RuntimeApi::address`] asks it for
+//! invocations, each with the deadline it was given, and posts the answers.
+//! The benchmarks and the tests that run the built functions share it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::Utc;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Mutex};
 
-use crate::Error;
+/// Why an invocation got no answer.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-pub(crate) struct Invocation {
-    pub(crate) id: String,
-    pub(crate) body: Bytes,
+/// The deadline [`RuntimeApi::invoke`] gives: Lambda's, for a 30 s timeout.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// One event handed to the function.
+struct Invocation {
+    id: String,
+    body: Bytes,
+    /// The deadline, in Unix milliseconds, as Lambda sends it.
+    deadline_ms: i64,
 }
 
-pub(crate) struct Completion {
-    pub(crate) body: Bytes,
-    pub(crate) error: bool,
+/// What the function posted back for one invocation.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The response (or error) document.
+    pub body: Bytes,
+    /// True when the function posted to `/error` instead of `/response`.
+    pub error: bool,
 }
 
 /// One Runtime API endpoint, serving one function process.
-pub(crate) struct RuntimeApi {
-    pub(crate) port: u16,
-    pub(crate) next: mpsc::Sender<Invocation>,
-    pub(crate) done: mpsc::UnboundedReceiver<Completion>,
-    pub(crate) accept: tokio::task::JoinHandle<()>,
-    pub(crate) counter: u64,
+pub struct RuntimeApi {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    next: mpsc::Sender<Invocation>,
+    done: mpsc::UnboundedReceiver<Completion>,
+    accept: tokio::task::JoinHandle<()>,
+    counter: u64,
 }
 
-pub(crate) struct ApiState {
-    pub(crate) next: Mutex<mpsc::Receiver<Invocation>>,
-    pub(crate) done: mpsc::UnboundedSender<Completion>,
+struct ApiState {
+    next: Mutex<mpsc::Receiver<Invocation>>,
+    done: mpsc::UnboundedSender<Completion>,
 }
 
-pub(crate) async fn serve(
+async fn serve(
     request: Request<Incoming>,
     state: Arc<ApiState>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -55,7 +69,7 @@ pub(crate) async fn serve(
         let Some(invocation) = state.next.lock().await.recv().await else {
             return reply(StatusCode::GONE);
         };
-        let deadline = (Utc::now().timestamp_millis() + 30_000).to_string();
+        let deadline = invocation.deadline_ms.to_string();
         let response = Response::builder()
             .header("content-type", "application/json")
             .header("lambda-runtime-aws-request-id", &invocation.id)
@@ -87,7 +101,8 @@ pub(crate) async fn serve(
 }
 
 impl RuntimeApi {
-    pub(crate) async fn start() -> Result<Self, Error> {
+    /// Listens on a free loopback port.
+    pub async fn start() -> Result<Self, Error> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let (next_tx, next_rx) = mpsc::channel(1);
@@ -119,15 +134,56 @@ impl RuntimeApi {
         })
     }
 
-    pub(crate) async fn invoke(&mut self, body: &Bytes) -> Result<Completion, Error> {
+    /// The value of `AWS_LAMBDA_RUNTIME_API` for the function process.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The variables Lambda sets for a function process named `function`,
+    /// pointing it at this Runtime API (the function's own come on top).
+    pub fn lambda_environment(&self, function: &str) -> Vec<(String, String)> {
+        [
+            ("AWS_LAMBDA_RUNTIME_API", self.address()),
+            ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function}"),
+            ),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", function.to_owned()),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+    }
+
+    /// Hands `body` to the function with [`DEFAULT_DEADLINE`] and waits for
+    /// its answer.
+    pub async fn invoke(&mut self, body: &Bytes) -> Result<Completion, Error> {
+        self.invoke_with_deadline(body, DEFAULT_DEADLINE).await
+    }
+
+    /// Hands `body` to the function with a deadline `deadline` from now, as
+    /// Lambda does, and waits for its answer (at most `deadline` and a
+    /// minute more: a function that runs past its deadline is still heard).
+    pub async fn invoke_with_deadline(
+        &mut self,
+        body: &Bytes,
+        deadline: Duration,
+    ) -> Result<Completion, Error> {
         self.counter += 1;
+        let deadline_ms = Utc::now().timestamp_millis()
+            + i64::try_from(deadline.as_millis()).unwrap_or(i64::MAX / 2);
         self.next
             .send(Invocation {
                 id: format!("req-{}", self.counter),
                 body: body.clone(),
+                deadline_ms,
             })
             .await?;
-        tokio::time::timeout(Duration::from_secs(60), self.done.recv())
+        tokio::time::timeout(deadline + Duration::from_secs(60), self.done.recv())
             .await?
             .ok_or_else(|| "runtime API closed".into())
     }
