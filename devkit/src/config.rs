@@ -8,8 +8,9 @@ use switchboard::config::DEFAULT_MAX_BODY_BYTES;
 use switchboard::discord::{config::DEFAULT_ENQUEUE_DEADLINE as DISCORD_DEADLINE, DiscordConfig};
 use switchboard::discord::{DiscordPublicKeys, ReplayWindow};
 use switchboard::pluralkit::{
-    config::DEFAULT_ENQUEUE_DEADLINE as PLURALKIT_DEADLINE, PluralKitConfig, SigningTokens,
-    TokenSource,
+    config::DEFAULT_ENQUEUE_DEADLINE as PLURALKIT_DEADLINE,
+    config::{DEFAULT_REFRESH_INTERVAL, DEFAULT_TENANT_CACHE},
+    PluralKitConfig, SigningTokens, TenantsConfig, TokenSource,
 };
 use switchboard::IngestConfig;
 
@@ -34,6 +35,7 @@ impl TestConfig {
                 queue_url: "http://queue".into(),
                 discord: None,
                 pluralkit: None,
+                pluralkit_tenants: None,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             },
         }
@@ -80,6 +82,18 @@ impl TestConfig {
                 .unwrap_or_else(|error| panic!("test token: {error}")),
             token_source: TokenSource::Variable,
             enqueue_deadline: deadline,
+        });
+        self
+    }
+
+    /// Turns the many-system route on, on the tenant table `table`, with the
+    /// production cache times.
+    pub fn pluralkit_tenants(mut self, table: &str) -> Self {
+        self.config.pluralkit_tenants = Some(TenantsConfig {
+            table: table.into(),
+            cache_ttl: DEFAULT_TENANT_CACHE,
+            refresh_interval: DEFAULT_REFRESH_INTERVAL,
+            enqueue_deadline: PLURALKIT_DEADLINE,
         });
         self
     }

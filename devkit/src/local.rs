@@ -42,12 +42,13 @@ pub fn local_ssm_client(endpoint: &str) -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&local_sdk_config(endpoint))
 }
 
-/// What ingest's own SQS and SSM clients need to reach a local server.
+/// What ingest's own SQS, SSM and DynamoDB clients need to reach a local server.
 pub fn local_aws_settings(endpoint: &str) -> AwsSettings {
     AwsSettings {
         region: LOCAL_REGION.into(),
         credentials: local_credentials(),
         sqs_endpoint_url: Some(endpoint.into()),
         ssm_endpoint_url: Some(endpoint.into()),
+        dynamodb_endpoint_url: Some(endpoint.into()),
     }
 }

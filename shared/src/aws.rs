@@ -6,8 +6,9 @@
 use aws_sdk_sqs::config::{Credentials, SharedHttpClient};
 
 use crate::config::{
-    ConfigError, AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS,
-    AWS_ENDPOINT_URL_SSM, AWS_REGION, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    ConfigError, AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL,
+    AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM, AWS_REGION,
+    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 };
 
 /// What the functions' AWS clients need, read straight from the environment Lambda
@@ -23,6 +24,8 @@ pub struct AwsSettings {
     pub sqs_endpoint_url: Option<String>,
     /// `AWS_ENDPOINT_URL_SSM`, else `AWS_ENDPOINT_URL`: a local SSM server.
     pub ssm_endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`: a local DynamoDB server.
+    pub dynamodb_endpoint_url: Option<String>,
 }
 
 impl std::fmt::Debug for AwsSettings {
@@ -33,6 +36,7 @@ impl std::fmt::Debug for AwsSettings {
             .field("credentials", &self.credentials)
             .field("sqs_endpoint_url", &self.sqs_endpoint_url)
             .field("ssm_endpoint_url", &self.ssm_endpoint_url)
+            .field("dynamodb_endpoint_url", &self.dynamodb_endpoint_url)
             .finish()
     }
 }
@@ -72,6 +76,7 @@ impl AwsSettings {
             credentials,
             sqs_endpoint_url: get(AWS_ENDPOINT_URL_SQS).or_else(|| get(AWS_ENDPOINT_URL)),
             ssm_endpoint_url: get(AWS_ENDPOINT_URL_SSM).or_else(|| get(AWS_ENDPOINT_URL)),
+            dynamodb_endpoint_url: get(AWS_ENDPOINT_URL_DYNAMODB).or_else(|| get(AWS_ENDPOINT_URL)),
         })
     }
 }

@@ -53,6 +53,10 @@ pub struct Envelope {
     pub dedupe_key: String,
     /// The sender's JSON, byte for byte (PluralKit's without `signing_token`).
     pub payload: Box<RawValue>,
+    /// The tenant whose route (`/pluralkit/{tenant}`) the event came in on;
+    /// absent for every other route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 impl Envelope {
@@ -71,7 +75,15 @@ impl Envelope {
             received_at: arrival.at,
             dedupe_key,
             payload,
+            tenant: None,
         }
+    }
+
+    /// The same envelope, for the tenant `tenant`.
+    #[must_use]
+    pub fn with_tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
     }
 
     /// The queue message body. Characters SQS refuses (U+FFFE, U+FFFF) are
@@ -170,6 +182,17 @@ mod tests {
             Arrival { id, at },
             payload,
         )
+    }
+
+    #[test]
+    fn a_tenant_is_carried_only_when_there_is_one() {
+        let single = sample().to_json();
+        assert!(!single.contains("tenant"), "{single}");
+        let tenant = sample().with_tenant("user-42").to_json();
+        assert!(tenant.contains(r#""tenant":"user-42""#), "{tenant}");
+        let back = Envelope::from_json(&tenant).unwrap();
+        assert_eq!(back.tenant.as_deref(), Some("user-42"));
+        assert_eq!(Envelope::from_json(&single).unwrap().tenant, None);
     }
 
     #[test]

@@ -12,9 +12,11 @@ use serde_json::value::RawValue;
 
 use crate::config::IngestConfig;
 use crate::envelope::{Arrival, Envelope};
+use crate::pluralkit::{TenantId, TenantRecord};
 use crate::queue::message_text::sqs_accepts;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
+use crate::route::Route;
 use crate::sender::Sender;
 use crate::{discord, pluralkit};
 
@@ -96,14 +98,28 @@ pub(crate) enum Accepted {
     },
 }
 
-/// Decides one request.
+/// Decides one request. A `/pluralkit/{tenant}` request is decided as for a
+/// tenant that does not exist: see [`decide_with`].
 pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, arrival: Arrival) -> Decision {
-    let Some(sender) = Sender::from_path(request.path) else {
+    decide_with(config, request, arrival, None)
+}
+
+/// Decides one request, with what the tenant table says of the tenant a
+/// `/pluralkit/{tenant}` route names (`None`: no such tenant; ignored on
+/// every other route).
+pub fn decide_with(
+    config: &IngestConfig,
+    request: &IngestRequest<'_>,
+    arrival: Arrival,
+    tenant: Option<&TenantRecord>,
+) -> Decision {
+    let Some(route) = Route::from_path(request.path) else {
         return Decision::Reject {
             sender: None,
             rejection: Rejection::NotFound,
         };
     };
+    let sender = route.sender();
     let reject = |rejection| Decision::Reject {
         sender: Some(sender),
         rejection,
@@ -116,17 +132,24 @@ pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, arrival: Arriv
     if request.body.len() > config.max_body_bytes {
         return reject(Rejection::BodyTooLarge);
     }
-    let accepted = match sender {
-        Sender::Discord => config
+    let accepted = match &route {
+        Route::Discord => config
             .discord
             .as_ref()
             .ok_or(Rejection::SenderNotConfigured)
             .and_then(|discord| discord::ingest::accept(discord, request, arrival)),
-        Sender::Pluralkit => config
+        Route::Pluralkit => config
             .pluralkit
             .as_ref()
             .ok_or(Rejection::SenderNotConfigured)
             .and_then(|pluralkit| pluralkit::ingest::accept(pluralkit, request, arrival)),
+        Route::PluralkitTenant(id) => config
+            .pluralkit_tenants
+            .as_ref()
+            .ok_or(Rejection::SenderNotConfigured)
+            .and_then(|tenants| {
+                pluralkit::ingest::accept_for_tenant(tenants, id, tenant, request, arrival)
+            }),
     };
     match accepted {
         Ok(Accepted::Ping) => Decision::AcknowledgePing { sender },
@@ -140,14 +163,15 @@ pub fn decide(config: &IngestConfig, request: &IngestRequest<'_>, arrival: Arriv
 }
 
 /// Builds the envelope and its message attributes: `event_id`, `source`,
-/// `event_type`, and the sender's owner id (`application_id`, `system_id`)
-/// when it has one.
+/// `event_type`, the sender's owner id (`application_id`, `system_id`) when
+/// it has one, and the `tenant` on the many-system route.
 pub(crate) fn queued_event(
     sender: Sender,
     event_type: String,
     arrival: Arrival,
     payload: Box<RawValue>,
     owner: Option<MessageAttribute>,
+    tenant: Option<&TenantId>,
 ) -> QueuedEvent {
     let mut attributes = vec![
         MessageAttribute {
@@ -167,11 +191,19 @@ pub(crate) fn queued_event(
         });
     }
     attributes.extend(owner);
+    attributes.extend(tenant.map(|tenant| MessageAttribute {
+        name: "tenant",
+        value: tenant.as_str().to_owned(),
+    }));
     // Attributes are a convenience for the console; one SQS would refuse must
     // never fail the send, so it is left out.
     attributes.retain(|attribute| attribute.value.chars().all(sqs_accepts));
+    let envelope = Envelope::new(sender, event_type, arrival, payload);
     QueuedEvent {
-        envelope: Envelope::new(sender, event_type, arrival, payload),
+        envelope: match tenant {
+            Some(tenant) => envelope.with_tenant(tenant.as_str()),
+            None => envelope,
+        },
         attributes,
     }
 }

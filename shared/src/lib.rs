@@ -23,6 +23,7 @@ pub mod pluralkit;
 pub mod processor;
 pub mod queue;
 pub mod rejection;
+pub mod route;
 pub mod secrets;
 pub mod sender;
 pub mod store;
@@ -32,7 +33,7 @@ pub mod timestamp;
 pub use builtin::LogEvent;
 pub use config::{ConfigError, IngestConfig, ProcessorConfig};
 pub use envelope::Envelope;
-pub use ingest::{decide, Decision, IngestRequest};
+pub use ingest::{decide, decide_with, Decision, IngestRequest};
 pub use processor::{
     process_batch, Delivery, Destination, Event, EventContext, EventKind, Handler, HandlerError,
     Idempotency, IdempotencyStore, Processor, Registry, RegistryBuilder, RegistryError, Sending,

@@ -44,6 +44,12 @@ pub enum Rejection {
     MissingToken,
     /// A `signing_token` that matches no configured token.
     BadToken,
+    /// A tenant route whose tenant does not exist, or is disabled. Answered
+    /// exactly as a bad token is, so a scanner learns nothing.
+    UnknownTenant,
+    /// The tenant's own token, on an event from another system than the one
+    /// the tenant is pinned to. Answered as a bad token is.
+    WrongSystem,
 }
 
 impl Rejection {
@@ -67,7 +73,9 @@ impl Rejection {
             | Rejection::FutureTimestamp
             | Rejection::BadSignature
             | Rejection::MissingToken
-            | Rejection::BadToken => 401,
+            | Rejection::BadToken
+            | Rejection::UnknownTenant
+            | Rejection::WrongSystem => 401,
         }
     }
 
@@ -92,6 +100,8 @@ impl Rejection {
             Rejection::InvalidJson => "invalid_json",
             Rejection::MissingToken => "missing_token",
             Rejection::BadToken => "bad_token",
+            Rejection::UnknownTenant => "unknown_tenant",
+            Rejection::WrongSystem => "wrong_system",
         }
     }
 }

@@ -12,9 +12,15 @@ use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Servi
 use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
-use switchboard::pluralkit::{Refresh, TokenParameter};
+use switchboard::pluralkit::{
+    dispatch_system_id, Refresh, TenantId, TenantLookupError, TenantRecord, TenantRefresh, Tenants,
+    TokenParameter,
+};
+use switchboard::route::Route;
 use switchboard::telemetry::{self, Metrics};
-use switchboard::{decide, Decision, EventQueue, IngestConfig, IngestRequest, Rejection, Sender};
+use switchboard::{
+    decide_with, Decision, EventQueue, IngestConfig, IngestRequest, Rejection, Sender,
+};
 use uuid::Uuid;
 
 /// Time kept back from the invocation's deadline to send the answer.
@@ -27,6 +33,7 @@ pub struct Ingest<Q> {
     queue: Q,
     clock: fn() -> DateTime<Utc>,
     token_parameter: Option<TokenParameter>,
+    tenants: Option<Tenants>,
 }
 
 impl<Q: EventQueue + 'static> Ingest<Q> {
@@ -37,7 +44,14 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             queue,
             clock: Utc::now,
             token_parameter: None,
+            tenants: None,
         }
+    }
+
+    /// Serves `/pluralkit/{tenant}` from `tenants` (the tenant table, cached).
+    pub fn with_tenants(mut self, tenants: Tenants) -> Self {
+        self.tenants = Some(tenants);
+        self
     }
 
     /// Reads the PluralKit tokens from `parameter` again whenever a request's
@@ -46,11 +60,6 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
     pub fn with_token_parameter(mut self, parameter: TokenParameter) -> Self {
         self.token_parameter = Some(parameter);
         self
-    }
-
-    /// The configuration in use now.
-    pub fn config(&self) -> Arc<IngestConfig> {
-        Arc::clone(&self.config.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The queue, for tests to look into.
@@ -109,27 +118,70 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             id: Uuid::now_v7(),
             at: (self.clock)(),
         };
-        let mut decision = decide(&self.config(), &ingest_request, arrival);
-        let mut tokens_unavailable = false;
-        if let Decision::Reject {
-            sender: Some(Sender::Pluralkit),
-            rejection: Rejection::BadToken,
-        } = decision
-        {
-            // The token may be new (PluralKit's registration sends it seconds
-            // after `set-token` wrote it), or the tokens not read yet: read
-            // them within this request's own deadline, then decide again.
-            let budget = self.pluralkit_budget(time_left);
-            match self.refresh_tokens(started + budget).await {
-                TokenRead::Read => decision = decide(&self.config(), &ingest_request, arrival),
-                TokenRead::Unchanged => {}
-                TokenRead::Unavailable => tokens_unavailable = true,
+        let tenant = Route::from_path(path).and_then(|route| route.tenant().cloned());
+        let budget = self.pluralkit_budget(tenant.is_some(), time_left);
+        let by = tokio::time::Instant::from_std(started + budget);
+        let mut unavailable = None;
+        let mut record = None;
+        if let (Some(id), Some(tenants)) = (&tenant, &self.tenants) {
+            // Only what could pass the method and size checks costs a read.
+            if ingest_request.method == "POST"
+                && ingest_request.body.len() <= self.config().max_body_bytes
+            {
+                match tenants.get(id, by).await {
+                    Ok(found) => record = found,
+                    Err(error) => unavailable = Some(Unavailable::Tenant(error)),
+                }
             }
         }
+        let mut decision = decide_with(&self.config(), &ingest_request, arrival, record.as_deref());
+        match (&decision, &tenant) {
+            (
+                Decision::Reject {
+                    sender: Some(Sender::Pluralkit),
+                    rejection: Rejection::BadToken | Rejection::UnknownTenant,
+                },
+                Some(id),
+            ) if unavailable.is_none() => {
+                // A token the integrator's backend wrote a moment ago, or a
+                // tenant it just created: read the item again (at most once
+                // per interval), then decide again.
+                if let Some(found) = self.refresh_tenant(id, by).await {
+                    record = found;
+                    decision =
+                        decide_with(&self.config(), &ingest_request, arrival, record.as_deref());
+                }
+            }
+            (
+                Decision::Reject {
+                    sender: Some(Sender::Pluralkit),
+                    rejection: Rejection::BadToken,
+                },
+                None,
+            ) => {
+                // The token may be new (PluralKit's registration sends it seconds
+                // after `set-token` wrote it), or the tokens not read yet: read
+                // them within this request's own deadline, then decide again.
+                match self.refresh_tokens(started + budget).await {
+                    TokenRead::Read => {
+                        decision = decide_with(&self.config(), &ingest_request, arrival, None)
+                    }
+                    TokenRead::Unchanged => {}
+                    TokenRead::Unavailable => unavailable = Some(Unavailable::Tokens),
+                }
+            }
+            _ => {}
+        }
+        if let (Some(id), Some(found)) = (&tenant, &record) {
+            decision = self
+                .pin_if_unpinned(id, found, decision, &ingest_request, arrival, by)
+                .await;
+        }
+        let tenant_field = tenant.as_ref().map_or("", TenantId::as_str);
         let route = decision.sender().map_or("none", |sender| sender.as_str());
 
-        let (response, outcome, event_type) = match decision {
-            Decision::Reject { .. } if tokens_unavailable => {
+        let (response, outcome, event_type) = match (decision, unavailable) {
+            (_, Some(Unavailable::Tokens)) => {
                 // The fields an alert filters on: a 503 to PluralKit is a lost event.
                 tracing::error!(
                     route,
@@ -140,15 +192,33 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 );
                 (empty(503), "tokens_unavailable", None)
             }
-            Decision::Reject { rejection, .. } => (reject(rejection), rejection.as_str(), None),
-            Decision::AcknowledgePing { sender } => {
+            (_, Some(Unavailable::Tenant(error))) => {
+                // The fields an alert filters on: a 503 to PluralKit is a lost event.
+                tracing::error!(
+                    route,
+                    tenant = tenant_field,
+                    outcome = "tenants_unavailable",
+                    status = 503,
+                    event_type = "",
+                    %error,
+                    "the tenant's item could not be read within the request's deadline"
+                );
+                (empty(503), "tenants_unavailable", None)
+            }
+            (Decision::Reject { rejection, .. }, None) => {
+                (reject(rejection), rejection.as_str(), None)
+            }
+            (Decision::AcknowledgePing { sender }, None) => {
                 (acknowledge(sender.success_status()), "ping", None)
             }
-            Decision::Enqueue {
-                sender,
-                event,
-                deadline,
-            } => {
+            (
+                Decision::Enqueue {
+                    sender,
+                    event,
+                    deadline,
+                },
+                None,
+            ) => {
                 let event_type = Some(event.envelope.event_type.clone());
                 // One deadline per request, from its arrival: what reading
                 // the tokens took comes out of the queue's share.
@@ -191,6 +261,7 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
         telemetry::request(route, outcome);
         tracing::info!(
             route,
+            tenant = tenant_field,
             outcome,
             status = response.status().as_u16(),
             event_type = event_type.as_deref().unwrap_or(""),
@@ -202,17 +273,86 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
 }
 
 impl<Q> Ingest<Q> {
-    /// How long a PluralKit request may take in all: its enqueue deadline,
-    /// never past the invocation's own.
-    fn pluralkit_budget(&self, time_left: Option<Duration>) -> Duration {
-        let deadline = self
-            .config
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pluralkit
-            .as_ref()
-            .map_or(Duration::ZERO, |pluralkit| pluralkit.enqueue_deadline);
+    /// The configuration in use now.
+    pub fn config(&self) -> Arc<IngestConfig> {
+        Arc::clone(&self.config.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// How long a PluralKit request may take in all: its route's enqueue
+    /// deadline, never past the invocation's own.
+    fn pluralkit_budget(&self, tenant_route: bool, time_left: Option<Duration>) -> Duration {
+        let config = self.config.read().unwrap_or_else(PoisonError::into_inner);
+        let deadline = if tenant_route {
+            config
+                .pluralkit_tenants
+                .as_ref()
+                .map(|t| t.enqueue_deadline)
+        } else {
+            config.pluralkit.as_ref().map(|p| p.enqueue_deadline)
+        };
+        let deadline = deadline.unwrap_or(Duration::ZERO);
         time_left.map_or(deadline, |left| left.min(deadline))
+    }
+
+    /// Reads the tenant's item again after a token or a tenant matched
+    /// nothing cached; `Some` with what it holds now, `None` when nothing
+    /// new was read (too soon, or the table did not answer: the answer stands).
+    async fn refresh_tenant(
+        &self,
+        tenant: &TenantId,
+        by: tokio::time::Instant,
+    ) -> Option<Option<Arc<TenantRecord>>> {
+        let tenants = self.tenants.as_ref()?;
+        match tenants.refresh(tenant, by).await {
+            TenantRefresh::Read(record) => Some(record),
+            TenantRefresh::TooSoon => None,
+            TenantRefresh::Failed(error) => {
+                tracing::warn!(tenant = tenant.as_str(), %error, "the tenant's item could not be read again; the cached one stands");
+                None
+            }
+        }
+    }
+
+    /// Pins an accepted request's tenant to the request's system when the
+    /// tenant names none yet: once, the first request whose token passed.
+    /// If another instance pinned it to another system first, that one
+    /// stands, and the request is decided again against it.
+    async fn pin_if_unpinned(
+        &self,
+        tenant: &TenantId,
+        record: &TenantRecord,
+        decision: Decision,
+        request: &IngestRequest<'_>,
+        arrival: Arrival,
+        by: tokio::time::Instant,
+    ) -> Decision {
+        let accepted = matches!(
+            decision,
+            Decision::AcknowledgePing { .. } | Decision::Enqueue { .. }
+        );
+        let (Some(tenants), true, None) = (&self.tenants, accepted, &record.system_id) else {
+            return decision;
+        };
+        let Some(system_id) = dispatch_system_id(request.body) else {
+            return decision;
+        };
+        match tenants.pin(tenant, &system_id, by).await {
+            Ok(Some(now)) if now.system_id.as_deref() == Some(system_id.as_str()) => {
+                tracing::info!(
+                    tenant = tenant.as_str(),
+                    system_id = system_id.as_str(),
+                    "the tenant is pinned to its system"
+                );
+                decision
+            }
+            Ok(now) => decide_with(&self.config(), request, arrival, now.as_deref()),
+            Err(error) => {
+                // The token passed, which is the credential; the pin is tried
+                // again on the next request.
+                tracing::warn!(tenant = tenant.as_str(), %error, "the tenant could not be pinned to its system yet");
+                decision
+            }
+        }
     }
 
     /// Reads the token parameter, by `deadline`: at once while the tokens
@@ -269,6 +409,14 @@ impl<Q> Ingest<Q> {
         *config = Arc::new(updated);
         TokenRead::Read
     }
+}
+
+/// Why a PluralKit request can be answered neither 200 nor 401.
+enum Unavailable {
+    /// The single route's tokens are unknown and could not be read in time.
+    Tokens,
+    /// The tenant's item could not be read in time.
+    Tenant(TenantLookupError),
 }
 
 /// What reading the token parameter for a request came to.

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard::aws::AwsSettings;
-use switchboard::pluralkit::{TokenParameter, TokenSource};
+use switchboard::pluralkit::tenant_table::TenantTable;
+use switchboard::pluralkit::{Tenants, TokenParameter, TokenSource};
 use switchboard::queue::sqs::SqsQueue;
 use switchboard::secrets::ssm::SsmSecrets;
 use switchboard::IngestConfig;
@@ -21,18 +22,29 @@ pub use handler::{run, Ingest};
 pub const COLD_START_SECRET_WAIT: Duration = Duration::from_millis(250);
 
 /// The function `config` describes, with its clients built once from
-/// `aws`: the SQS queue and, when the PluralKit tokens live in a parameter,
+/// `aws`: the SQS queue, the tenant table's when `/pluralkit/{tenant}` is on,
+/// and, when the PluralKit tokens live in a parameter,
 /// the SSM client, with the tokens read now if SSM answers within
 /// [`COLD_START_SECRET_WAIT`]. Nothing SSM does stops the function starting.
 pub async fn build(mut config: IngestConfig, aws: &AwsSettings) -> Ingest<SqsQueue> {
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(aws), config.queue_url.clone());
+    // The tenant table's client is built here, once; items are read per
+    // tenant, on its first request.
+    let tenants = config.pluralkit_tenants.as_ref().map(|tenants| {
+        let table = TenantTable::new(TenantTable::client_for_ingest(aws), tenants.table.clone());
+        Tenants::new(Arc::new(table), tenants)
+    });
+    let with_tenants = |ingest: Ingest<SqsQueue>| match tenants {
+        Some(tenants) => ingest.with_tenants(tenants),
+        None => ingest,
+    };
     let source = config.pluralkit.as_ref().map(|p| p.token_source.clone());
     let Some(TokenSource::Parameter {
         name,
         refresh_interval,
     }) = source
     else {
-        return Ingest::new(config, queue);
+        return with_tenants(Ingest::new(config, queue));
     };
     let store = Arc::new(SsmSecrets::new(SsmSecrets::client_for_ingest(aws)));
     let parameter = TokenParameter::new(store, name, refresh_interval);
@@ -55,7 +67,7 @@ pub async fn build(mut config: IngestConfig, aws: &AwsSettings) -> Ingest<SqsQue
              requests read the token parameter again"
         ),
     }
-    Ingest::new(config, queue).with_token_parameter(parameter)
+    with_tenants(Ingest::new(config, queue).with_token_parameter(parameter))
 }
 
 #[cfg(test)]

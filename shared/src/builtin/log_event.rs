@@ -22,6 +22,7 @@ impl Handler for LogEvent {
             message_id = context.message_id.as_str(),
             receive_count = context.receive_count,
             dedupe_key = context.dedupe_key.as_str(),
+            tenant = context.tenant.as_deref().unwrap_or(""),
             owner_id = owner_id.unwrap_or(""),
             subject_id = subject_id.unwrap_or(""),
             known = !event.is_unknown(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::builtin::config::DestinationsConfig;
 use crate::discord::DiscordConfig;
-use crate::pluralkit::PluralKitConfig;
+use crate::pluralkit::{PluralKitConfig, TenantsConfig};
 use crate::processor::idempotency::{DEFAULT_TTL, MIN_TTL};
 
 pub mod variable;
@@ -26,6 +26,10 @@ pub const DISCORD_PUBLIC_KEY: &str = "DISCORD_PUBLIC_KEY";
 pub const PLURALKIT_SIGNING_TOKEN: &str = "PLURALKIT_SIGNING_TOKEN";
 /// The SSM SecureString holding the PluralKit token(s), comma-separated.
 pub const PLURALKIT_SIGNING_TOKEN_PARAMETER: &str = "PLURALKIT_SIGNING_TOKEN_PARAMETER";
+/// The DynamoDB tenant table; unset turns `/pluralkit/{tenant}` off.
+pub const PLURALKIT_TENANT_TABLE: &str = "PLURALKIT_TENANT_TABLE";
+/// How long a tenant's item is trusted before it is read again, in seconds.
+pub const PLURALKIT_TENANT_CACHE_SECS: &str = "PLURALKIT_TENANT_CACHE_SECS";
 /// The least time between two reads of a secret parameter, per instance.
 pub const SECRET_REFRESH_INTERVAL_SECS: &str = "SECRET_REFRESH_INTERVAL_SECS";
 /// SSM's endpoint, for local development against moto.
@@ -87,6 +91,8 @@ pub struct IngestConfig {
     pub discord: Option<DiscordConfig>,
     /// PluralKit's settings; `None` turns `/pluralkit` off.
     pub pluralkit: Option<PluralKitConfig>,
+    /// The many-system route's settings; `None` turns `/pluralkit/{tenant}` off.
+    pub pluralkit_tenants: Option<TenantsConfig>,
     /// Larger bodies get 413 before any crypto.
     pub max_body_bytes: usize,
 }
@@ -107,7 +113,8 @@ impl IngestConfig {
         })?;
         let discord = DiscordConfig::from_lookup(&get)?;
         let pluralkit = PluralKitConfig::from_lookup(&get)?;
-        if discord.is_none() && pluralkit.is_none() {
+        let pluralkit_tenants = TenantsConfig::from_lookup(&get)?;
+        if discord.is_none() && pluralkit.is_none() && pluralkit_tenants.is_none() {
             return Err(ConfigError::NoSender);
         }
 
@@ -127,6 +134,7 @@ impl IngestConfig {
             queue_url,
             discord,
             pluralkit,
+            pluralkit_tenants,
             max_body_bytes,
         })
     }

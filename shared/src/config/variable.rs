@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use super::{DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, PLURALKIT_SIGNING_TOKEN_PARAMETER};
+use super::{
+    DISCORD_PUBLIC_KEY, PLURALKIT_SIGNING_TOKEN, PLURALKIT_SIGNING_TOKEN_PARAMETER,
+    PLURALKIT_TENANT_TABLE,
+};
 
 /// A name → value lookup with empty values already treated as unset.
 pub type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
@@ -26,7 +29,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Neither sender is configured, so ingest would refuse everything.
-    #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN_PARAMETER} (or {PLURALKIT_SIGNING_TOKEN})")]
+    #[error("no sender is configured: set {DISCORD_PUBLIC_KEY} and/or {PLURALKIT_SIGNING_TOKEN_PARAMETER} (or {PLURALKIT_SIGNING_TOKEN}) and/or {PLURALKIT_TENANT_TABLE}")]
     NoSender,
 }
 

@@ -79,7 +79,7 @@ pub(crate) fn accept(
     let payload =
         RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
     Ok(Accepted::Event {
-        event: queued_event(Sender::Discord, event_type, arrival, payload, owner),
+        event: queued_event(Sender::Discord, event_type, arrival, payload, owner, None),
         deadline: config.enqueue_deadline,
     })
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 use super::verify::SigningTokens;
 use crate::config::{
     parse_millis, parse_number, ConfigError, Lookup, PLURALKIT_ENQUEUE_DEADLINE_MS,
-    PLURALKIT_SIGNING_TOKEN, PLURALKIT_SIGNING_TOKEN_PARAMETER, SECRET_REFRESH_INTERVAL_SECS,
+    PLURALKIT_SIGNING_TOKEN, PLURALKIT_SIGNING_TOKEN_PARAMETER, PLURALKIT_TENANT_CACHE_SECS,
+    PLURALKIT_TENANT_TABLE, SECRET_REFRESH_INTERVAL_SECS,
 };
 
 /// PluralKit waits 10 s and never retries: keep trying the queue for most of that.
@@ -79,6 +80,57 @@ impl PluralKitConfig {
         Ok(Some(Self {
             signing_tokens,
             token_source,
+            enqueue_deadline: parse_millis(get, PLURALKIT_ENQUEUE_DEADLINE_MS)?
+                .unwrap_or(DEFAULT_ENQUEUE_DEADLINE),
+        }))
+    }
+}
+
+/// How long a tenant's item is trusted when `PLURALKIT_TENANT_CACHE_SECS` is
+/// unset: a removed token or tenant stops working within this.
+pub const DEFAULT_TENANT_CACHE: Duration = Duration::from_secs(60);
+
+/// How many tenants one instance keeps in memory, least recently used
+/// dropped first: about 300 bytes each, so at most about 3 MB.
+pub const TENANT_CACHE_CAPACITY: usize = 10_000;
+
+/// How ingest serves the many-system route, `/pluralkit/{tenant}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantsConfig {
+    /// The DynamoDB tenant table (`PLURALKIT_TENANT_TABLE`).
+    pub table: String,
+    /// How long a tenant's item read is trusted.
+    pub cache_ttl: Duration,
+    /// The least time between two reads of one tenant's item prompted by
+    /// tokens that match nothing cached; also how long an unknown tenant is
+    /// remembered as unknown.
+    pub refresh_interval: Duration,
+    /// The hard deadline for the queue, retries included, and for the
+    /// tenant's read before it.
+    pub enqueue_deadline: Duration,
+}
+
+impl TenantsConfig {
+    /// Reads the many-system route's variables; `None` when
+    /// `PLURALKIT_TENANT_TABLE` is unset, which turns `/pluralkit/{tenant}` off.
+    pub fn from_lookup(get: &Lookup<'_>) -> Result<Option<Self>, ConfigError> {
+        let Some(table) = get(PLURALKIT_TENANT_TABLE) else {
+            return Ok(None);
+        };
+        let cache_ttl = match parse_number(get, PLURALKIT_TENANT_CACHE_SECS)? {
+            None => DEFAULT_TENANT_CACHE,
+            Some(0) => {
+                return Err(ConfigError::Invalid {
+                    variable: PLURALKIT_TENANT_CACHE_SECS,
+                    reason: "must be at least 1 second, or every request reads the table".into(),
+                })
+            }
+            Some(secs) => Duration::from_secs(secs),
+        };
+        Ok(Some(Self {
+            table: table.trim().to_owned(),
+            cache_ttl,
+            refresh_interval: refresh_interval(get)?,
             enqueue_deadline: parse_millis(get, PLURALKIT_ENQUEUE_DEADLINE_MS)?
                 .unwrap_or(DEFAULT_ENQUEUE_DEADLINE),
         }))

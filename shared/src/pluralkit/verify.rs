@@ -51,6 +51,12 @@ impl SigningTokens {
         matched.into()
     }
 
+    /// The tokens whose SHA-256 digests these are (as the tenant table keeps
+    /// them): nothing but a digest is ever needed to check a token.
+    pub fn from_digests(digests: Vec<[u8; 32]>) -> Self {
+        Self(digests)
+    }
+
     /// No token at all: nothing matches. What a route waiting for its
     /// parameter to be written holds.
     pub fn none() -> Self {

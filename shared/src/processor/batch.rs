@@ -512,6 +512,7 @@ impl Parts<'_> {
             received_at: envelope.received_at,
             dedupe_key: envelope.dedupe_key.clone(),
             event_id: envelope.id,
+            tenant: envelope.tenant.clone(),
             guarded: self.idempotency.is_some(),
         };
         tracing::trace!(

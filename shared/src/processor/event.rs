@@ -126,6 +126,9 @@ pub struct EventContext {
     pub dedupe_key: String,
     /// The envelope's `id`; `None` on envelopes queued before ids existed.
     pub event_id: Option<uuid::Uuid>,
+    /// The envelope's `tenant`: the tenant whose route
+    /// (`/pluralkit/{tenant}`) the event came in on; `None` on other routes.
+    pub tenant: Option<String>,
     /// True when the idempotency store guards this record: the handlers run
     /// once per `dedupe_key`, and a handler need not deduplicate itself.
     pub guarded: bool,
