@@ -38,4 +38,4 @@ pub use queues::{create_queues, receive_up_to, Queues};
 pub use receiver::{Received, Receiver, Reply};
 pub use requests::{Answer, HttpRequest, RequestShape};
 pub use signing::{discord_signature_headers, sign_discord_request};
-pub use tables::create_idempotency_table;
+pub use tables::{create_idempotency_table, create_tenant_table};
