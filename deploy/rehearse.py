@@ -69,7 +69,11 @@ EXPECTED_PROPERTY_GAPS = {
 PARAMETERS = {
     "DiscordPublicKeys": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
     "ForwardUrl": "https://hooks.example.com/switchboard",
+    "PluralKitTenants": "Enabled",
 }
+
+# The routes ingest serves, as API Gateway names their paths.
+ROUTES = ("/discord", "/pluralkit", "/pluralkit/{tenant}")
 
 failures = []
 
@@ -145,14 +149,14 @@ def check_transformed(cfn):
     check(len(apis) == 1, f"one HTTP API: {sorted(apis)}")
     for api in apis.values():
         paths = api["Properties"].get("Body", {}).get("paths", {})
-        for path in ("/discord", "/pluralkit"):
+        for path in ROUTES:
             post = paths.get(path, {}).get("post", {})
             integration = post.get("x-amazon-apigateway-integration", {})
             check(bool(post), f"route POST {path}")
             check(integration.get("payloadFormatVersion") == "2.0", f"POST {path}: payload format 2.0")
             check(len(paths.get(path, {})) == 1, f"{path}: POST only, got {sorted(paths.get(path, {}))}")
-        check(set(paths) == {"/discord", "/pluralkit"}, f"only the two routes: {sorted(paths)}")
-    check(not routes or set(routes) == {"POST /discord", "POST /pluralkit"}, f"routes: {sorted(routes)}")
+        check(set(paths) == set(ROUTES), f"only the three routes: {sorted(paths)}")
+    check(not routes or set(routes) == {f"POST {path}" for path in ROUTES}, f"routes: {sorted(routes)}")
     # /pluralkit's own throttling lands on the stage, keyed by its route.
     stages = by_type.get("AWS::ApiGatewayV2::Stage", {})
     route_settings = [stage["Properties"].get("RouteSettings", {}) for stage in stages.values()]
@@ -163,8 +167,10 @@ def check_transformed(cfn):
     )
     permissions = by_type.get("AWS::Lambda::Permission", {})
     source_arns = sorted(json.dumps(p["Properties"].get("SourceArn")) for p in permissions.values())
-    check(len(permissions) == 2, f"two API permissions: {sorted(permissions)}")
-    for path in ("/discord", "/pluralkit"):
+    check(len(permissions) == len(ROUTES), f"an API permission per route: {sorted(permissions)}")
+    for path in ROUTES:
+        # SAM writes a path parameter as `*` in the permission's ARN.
+        path = path.replace("{tenant}", "*")
         check(
             any(f"execute-api" in arn and f"/POST{path}" in arn for arn in source_arns),
             f"a permission for POST {path} only: {source_arns}",
@@ -175,6 +181,7 @@ def check_transformed(cfn):
         == {
             "PluralKitEventLostAlarm",
             "PluralKitTokensUnavailableAlarm",
+            "PluralKitTenantsUnavailableAlarm",
             "PluralKitThrottledAlarm",
             "Discord5xxAlarm",
             "IngestErrorsAlarm",
@@ -333,6 +340,7 @@ def read_back(client, cloudformation, stack, by_type):
             check(variables.get("QUEUE_URL") == queue_url, f"ingest QUEUE_URL: {variables.get('QUEUE_URL')}")
             check(variables.get("PLURALKIT_SIGNING_TOKEN_PARAMETER") == f"/switchboard/{STACK}/pluralkit-signing-token", "ingest token parameter")
             check("PLURALKIT_SIGNING_TOKEN" not in variables, "no token in ingest's environment")
+            check(variables.get("PLURALKIT_TENANT_TABLE") == physical.get("TenantTable"), f"ingest's tenant table: {variables.get('PLURALKIT_TENANT_TABLE')}")
         else:
             check(variables.get("EVENT_BUS_NAME") == f"switchboard-{STACK}", f"processor bus: {variables.get('EVENT_BUS_NAME')}")
             check(bool(variables.get("IDEMPOTENCY_TABLE")), "processor table")
@@ -341,8 +349,9 @@ def read_back(client, cloudformation, stack, by_type):
             check("FORWARD_SECRET" not in variables, "no secret in the processor's environment")
     permissions = json.loads(lambda_.get_policy(FunctionName=physical["IngestFunction"])["Policy"])["Statement"]
     source_arns = [json.dumps(p.get("Condition", {})) for p in permissions]
-    check(len(permissions) == 2, f"ingest's resource policy: {len(permissions)} statements")
-    for path in ("/discord", "/pluralkit"):
+    check(len(permissions) == len(ROUTES), f"ingest's resource policy: {len(permissions)} statements")
+    for path in ROUTES:
+        path = path.replace("{tenant}", "*")
         check(any(f"/POST{path}" in arn for arn in source_arns), f"ingest may be invoked for POST {path}: {source_arns}")
     dashboard = client("cloudwatch").get_dashboard(DashboardName=f"switchboard-{STACK}")
     widgets = json.loads(dashboard["DashboardBody"])["widgets"]

@@ -102,6 +102,9 @@ fn violations(doc: &Yaml) -> Vec<String> {
                     .collect();
                 let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
                     || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"])
+                    // Read and pin tenants: no scan, no write of tokens, no other table.
+                    || (["dynamodb:GetItem", "dynamodb:UpdateItem"].contains(&action.as_str())
+                        && targets == ["TenantTable.Arn"])
                     // The one token parameter, default or named.
                     || (action == "ssm:GetParameter"
                         && targets
@@ -318,6 +321,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     for name in [
         "PluralKitEventLostAlarm",
         "PluralKitTokensUnavailableAlarm",
+        "PluralKitTenantsUnavailableAlarm",
         "PluralKitThrottledAlarm",
         "Discord5xxAlarm",
         "IngestErrorsAlarm",
@@ -351,7 +355,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
     let transform = &as_list(&filter["MetricTransformations"])[0];
     let throttled = &resource("PluralKitThrottledAlarm")["Properties"];
     if text(&filter["LogGroupName"]) != "ApiAccessLogGroup"
-        || !pattern.contains(r#"$.routeKey = "POST /pluralkit""#)
+        || !pattern.contains(r#"$.routeKey = "POST /pluralkit*""#)
         || !pattern.contains(r#"$.status = "429""#)
         || text(&transform["MetricName"]) != text(&throttled["MetricName"])
         || text(&transform["MetricNamespace"]) != text(&throttled["Namespace"])
@@ -598,6 +602,11 @@ fn the_checks_catch_broken_templates() {
             "          Value: queue_unavailable\n      Statistic: Sum\n      Period: 60\n",
             "          Value: bad_token\n      Statistic: Sum\n      Period: 60\n",
             "PluralKitEventLostAlarm: not on any PluralKit queue_unavailable",
+        ),
+        (
+            "                  Action: [dynamodb:GetItem, dynamodb:UpdateItem]\n                  Resource: !GetAtt TenantTable.Arn\n",
+            "                  Action: [dynamodb:GetItem, dynamodb:Scan]\n                  Resource: !GetAtt TenantTable.Arn\n",
+            "IngestRole allows dynamodb:Scan",
         ),
         (
             r#"($.status = "429")"#,
