@@ -75,8 +75,9 @@ run: tools
 listen:
 	$(CLI) listen --port $(LISTEN_PORT)
 
+# `make send EVENT=CREATE_SWITCH TENANT=alpha` sends to a local tenant's route.
 send:
-	$(CLI) send $(EVENT)
+	$(CLI) send $(EVENT) $(if $(TENANT),--tenant $(TENANT))
 
 # `make peek BUS=1` shows what the local event bus delivered; DLQ=1 the DLQ.
 peek:

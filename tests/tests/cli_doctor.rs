@@ -32,6 +32,7 @@ fn like_ingest(received: &Received) -> Reply {
         "/discord" => Reply::Status(401),
         "/pluralkit" if received.body.contains(TOKEN) => Reply::Status(200),
         "/pluralkit" => Reply::Status(401),
+        tenant if tenant.starts_with("/pluralkit/") => Reply::Status(401),
         _ => Reply::Status(404),
     }
 }
@@ -189,4 +190,31 @@ async fn an_endpoint_that_queues_what_it_refuses_fails_the_queue_check() {
         stdout.contains("approximations"),
         "the caveat is said: {stdout}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_route_is_checked_when_named_and_a_404_there_fails_exactly_that_check() {
+    let receiver = Receiver::start(0, None, like_ingest).await.unwrap();
+    let output = doctor(&base(&receiver), &["--tenant", "alice"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("/pluralkit/alice"), "{stdout}");
+    assert!(receiver
+        .received()
+        .iter()
+        .any(|request| request.path == "/pluralkit/alice"));
+
+    let missing = Receiver::start(0, None, |received: &Received| {
+        match received.path.as_str() {
+            "/pluralkit/alice" => Reply::Status(404),
+            _ => like_ingest(received),
+        }
+    })
+    .await
+    .unwrap();
+    let output = doctor(&base(&missing), &["--tenant", "alice"]);
+    assert!(!output.status.success());
+    let failed = failed_lines(&output);
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(failed[0].contains("random token gets exactly 401") && failed[0].contains("404"));
 }

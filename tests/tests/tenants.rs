@@ -379,3 +379,100 @@ async fn a_table_that_cannot_answer_gets_503_within_the_budget() {
     let answer = ingest.answer(switch("/pluralkit/alice", ALICE, "s")).await;
     assert_eq!(answer.status, 200);
 }
+
+/// Runs `switchboard pluralkit tenant <args>` against the stack's table,
+/// with `stdin` on its standard input; its standard output.
+fn tenant_cli(stack: &Stack, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(switchboard_tests::cli_binary())
+        .args([
+            "--dev-dir",
+            "/nonexistent-switchboard-dir",
+            "pluralkit",
+            "tenant",
+        ])
+        .args(args)
+        .args(["--table", &stack.table_name])
+        .args(["--dynamodb-endpoint", &stack.server.endpoint()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{args:?}: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_adds_a_tenant_writes_its_token_from_stdin_and_lists_no_digest() {
+    let stack = stack("tenants-cli").await;
+    let added = tenant_cli(&stack, &["add", "user-7"], "");
+    assert!(added.contains("created tenant user-7"), "{added}");
+    let written = tenant_cli(&stack, &["set-token", "user-7"], &format!("{ALICE}\n"));
+    assert!(
+        !written.contains(ALICE),
+        "the token is not echoed: {written}"
+    );
+    let ingest = stack.ingest(&stack.server.endpoint(), 5, 60).await;
+    assert_eq!(
+        ingest
+            .answer(ping("/pluralkit/user-7", ALICE, "sys-7"))
+            .await
+            .status,
+        200
+    );
+    tenant_cli(
+        &stack,
+        &["set-token", "user-7", "--add"],
+        &format!("{BOB}\n"),
+    );
+    let listed = tenant_cli(&stack, &["list"], "");
+    assert!(
+        listed.contains("user-7") && listed.contains("sys-7"),
+        "{listed}"
+    );
+    assert!(listed.contains("tokens=2"), "{listed}");
+    for secret in [
+        ALICE.to_owned(),
+        BOB.to_owned(),
+        token_sha256(ALICE),
+        token_sha256(BOB),
+    ] {
+        assert!(!listed.contains(&secret), "{listed}");
+    }
+    tenant_cli(&stack, &["disable", "user-7"], "");
+    assert!(tenant_cli(&stack, &["list"], "").contains("disabled"));
+    tenant_cli(&stack, &["remove", "user-7"], "");
+    assert!(tenant_cli(&stack, &["list"], "").contains("0 tenant(s)"));
+    let bad = std::process::Command::new(switchboard_tests::cli_binary())
+        .args([
+            "--dev-dir",
+            "/nonexistent-switchboard-dir",
+            "pluralkit",
+            "tenant",
+            "add",
+            "a/b",
+        ])
+        .args([
+            "--table",
+            &stack.table_name,
+            "--dynamodb-endpoint",
+            &stack.server.endpoint(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a tenant id"));
+}

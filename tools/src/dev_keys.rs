@@ -51,6 +51,15 @@ impl DevKeys {
         })
     }
 
+    /// The local stack's token for `tenant`: derived from the dev token, so
+    /// `send --tenant` knows it without another file.
+    pub(crate) fn tenant_token(&self, tenant: &str) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            format!("{}:{tenant}", self.pluralkit_token).as_bytes(),
+        ))
+    }
+
     pub(crate) fn public_key_hex(&self) -> String {
         hex::encode(self.signing_key.verifying_key().to_bytes())
     }

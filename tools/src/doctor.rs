@@ -39,6 +39,10 @@ pub(crate) struct DoctorArgs {
     /// needs HTTPS on 443.
     #[arg(long)]
     allow_http: bool,
+    /// Also check this tenant's route, `/pluralkit/<TENANT>` (a random token
+    /// must get exactly 401, inside PluralKit's budget).
+    #[arg(long)]
+    tenant: Option<String>,
     /// The queue, to check that it did not grow during the checks (default:
     /// the local stack's, when checking it). Its counts are approximate, and a
     /// processor draining it can hide a message: see the note doctor prints.
@@ -271,6 +275,28 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
         &pluralkit_latencies,
         PLURALKIT_BUDGET,
     );
+    if let Some(tenant) = &args.tenant {
+        let route = format!("{base}/pluralkit/{tenant}");
+        println!("PluralKit tenant ({route})");
+        let random = hex::encode(random_seed()?);
+        let answered = client.post(
+            &route,
+            &[],
+            &json!({"type": "PING", "signing_token": random}).to_string(),
+        )?;
+        expect(
+            &mut list,
+            "a PING with a random token gets exactly 401",
+            &answered,
+            401,
+        );
+        budget(
+            &mut list,
+            "PluralKit",
+            &[answered.latency],
+            PLURALKIT_BUDGET,
+        );
+    }
     match (&queue, queued_before) {
         (Some((client, url)), Some(before)) => {
             let after = messages(client, url).await?;

@@ -12,6 +12,7 @@ mod secret_input;
 mod send;
 mod stack;
 mod state;
+mod tenants;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -148,7 +148,7 @@ async fn stack_output(aws: &aws_config::SdkConfig, stack: &str, key: &str) -> Cl
 
 /// A CloudFormation stack's output value, `None` when it has no such output
 /// (a stack deployed from an older template).
-async fn find_output(
+pub(crate) async fn find_output(
     aws: &aws_config::SdkConfig,
     stack: &str,
     key: &str,

@@ -16,6 +16,11 @@ use crate::CliResult;
 pub(crate) enum PluralKitCommand {
     /// Write the signing token PluralKit showed (`pk;s webhook <url>`).
     SetToken(SetTokenArgs),
+    /// PluralKit for many systems: the tenants of `/pluralkit/{tenant}`.
+    Tenant {
+        #[command(subcommand)]
+        command: crate::tenants::TenantCommand,
+    },
 }
 
 #[derive(Args)]
@@ -34,6 +39,7 @@ pub(crate) struct SetTokenArgs {
 pub(crate) async fn run(dev_dir: &Path, command: PluralKitCommand) -> CliResult {
     match command {
         PluralKitCommand::SetToken(args) => set_token(dev_dir, args).await,
+        PluralKitCommand::Tenant { command } => crate::tenants::run(dev_dir, command).await,
     }
 }
 

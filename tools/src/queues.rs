@@ -138,7 +138,8 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
                     payload["event"]["data"]["id"].as_str().unwrap_or("-")
                 ),
                 Sender::Pluralkit => format!(
-                    "system_id={} id={}",
+                    "tenant={} system_id={} id={}",
+                    envelope.tenant.as_deref().unwrap_or("-"),
                     payload["system_id"].as_str().unwrap_or("-"),
                     payload["id"].as_str().unwrap_or("-")
                 ),

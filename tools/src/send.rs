@@ -38,6 +38,10 @@ pub(crate) struct SendArgs {
     /// written with `switchboard pluralkit set-token`.
     #[arg(long, conflicts_with = "bad_signature")]
     token: Option<String>,
+    /// Send PluralKit events to this tenant's route, `/pluralkit/<TENANT>`,
+    /// signed with its token (default: the local stack's dev token for it).
+    #[arg(long)]
+    tenant: Option<String>,
     /// The ingest base URL; the route (/discord or /pluralkit) is appended.
     #[arg(long, env = "SWITCHBOARD_INGEST_URL")]
     url: Option<String>,
@@ -101,7 +105,10 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
         .build();
     let mut unexpected = 0;
     for (sender, file) in targets {
-        let route = sender.as_str();
+        let route = match (sender, &args.tenant) {
+            (Sender::Pluralkit, Some(tenant)) => format!("pluralkit/{tenant}"),
+            _ => sender.as_str().to_owned(),
+        };
         let url = format!("{}/{route}", base.trim_end_matches('/'));
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -142,7 +149,10 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
                 let token = match (&args.token, args.bad_signature) {
                     (_, true) => "not-the-token".to_owned(),
                     (Some(token), false) => token.clone(),
-                    (None, false) => keys.pluralkit_token.clone(),
+                    (None, false) => match &args.tenant {
+                        Some(tenant) => keys.tenant_token(tenant),
+                        None => keys.pluralkit_token.clone(),
+                    },
                 };
                 if let Value::Object(fields) = &mut value {
                     fields.insert(SIGNING_TOKEN_FIELD.into(), Value::String(token));

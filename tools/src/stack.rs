@@ -13,17 +13,20 @@ use switchboard::config::{
     AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE,
     AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM, AWS_REGION, AWS_SECRET_ACCESS_KEY,
     DISCORD_PUBLIC_KEY, EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE,
-    PLURALKIT_SIGNING_TOKEN_PARAMETER, QUEUE_URL,
+    PLURALKIT_SIGNING_TOKEN_PARAMETER, PLURALKIT_TENANT_TABLE, QUEUE_URL,
 };
 use switchboard_devkit::{
-    create_bus_to_queue, create_idempotency_table, create_queues, local_dynamodb_client,
-    local_eventbridge_client, local_sqs_client, local_ssm_client, wait_for_port, LOCAL_REGION,
+    create_bus_to_queue, create_idempotency_table, create_queues, create_tenant_table,
+    local_dynamodb_client, local_eventbridge_client, local_sqs_client, local_ssm_client,
+    wait_for_port, LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
 use crate::poller::run_poller;
 use crate::state::StackState;
 use crate::CliResult;
+use switchboard::pluralkit::tenant_table::TenantTable;
+use switchboard::pluralkit::TenantId;
 
 #[derive(Args)]
 pub(crate) struct StackArgs {
@@ -150,6 +153,9 @@ pub(crate) async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
     result
 }
 
+/// The local stack's PluralKit tenants.
+pub(crate) const LOCAL_TENANTS: [&str; 2] = ["alpha", "beta"];
+
 async fn start_and_serve(
     dev_dir: &Path,
     args: &StackArgs,
@@ -170,7 +176,20 @@ async fn start_and_serve(
     .await?;
     let (queue_url, dlq_url) = (queues.queue_url, queues.dlq_url);
     let table = format!("{}-seen", args.queue_name);
-    create_idempotency_table(&local_dynamodb_client(&sqs_endpoint), &table).await?;
+    let dynamodb = local_dynamodb_client(&sqs_endpoint);
+    create_idempotency_table(&dynamodb, &table).await?;
+    // PluralKit for many systems: two tenants, each with its dev token
+    // (`send --tenant <id>` signs with it).
+    let tenant_table = format!("{}-tenants", args.queue_name);
+    create_tenant_table(&dynamodb, &tenant_table).await?;
+    let tenants = TenantTable::new(dynamodb, tenant_table.clone());
+    for tenant in LOCAL_TENANTS {
+        let id = TenantId::parse(tenant).ok_or("a local tenant id")?;
+        tenants
+            .set_token(&id, &keys.tenant_token(tenant), false)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let bus = create_bus_to_queue(
         &local_eventbridge_client(&sqs_endpoint),
         &client,
@@ -203,6 +222,7 @@ async fn start_and_serve(
         (AWS_ENDPOINT_URL_EVENTBRIDGE, &sqs_endpoint),
         (AWS_ENDPOINT_URL_SSM, &sqs_endpoint),
         (IDEMPOTENCY_TABLE, &table),
+        (PLURALKIT_TENANT_TABLE, &tenant_table),
         (EVENT_BUS_NAME, &bus.bus),
         (AWS_REGION, LOCAL_REGION),
         (AWS_DEFAULT_REGION, LOCAL_REGION),
@@ -260,6 +280,7 @@ async fn start_and_serve(
         invoke_url: StackState::invoke_url(args.invoke_port),
         bus_target_url: Some(bus.target_queue_url.clone()),
         pluralkit_token_parameter: Some(token_parameter.clone()),
+        tenant_table: Some(tenant_table.clone()),
     };
     state.save(dev_dir)?;
 
@@ -267,6 +288,12 @@ async fn start_and_serve(
     println!("switchboard local stack is up");
     println!("  Discord webhook URL:    {}/discord", state.ingest_url);
     println!("  PluralKit webhook URL:  {}/pluralkit", state.ingest_url);
+    println!(
+        "  PluralKit tenants:      {}/pluralkit/{{{}}} (table {tenant_table}; make send EVENT=CREATE_SWITCH TENANT={})",
+        state.ingest_url,
+        LOCAL_TENANTS.join(","),
+        LOCAL_TENANTS[0]
+    );
     println!("  Dev public key:         {}", keys.public_key_hex());
     println!("  Queue:                  {queue_url}");
     println!("  Dead-letter queue:      {dlq_url}");

@@ -21,6 +21,9 @@ pub(crate) struct StackState {
     /// The SSM parameter ingest reads the PluralKit tokens from.
     #[serde(default)]
     pub(crate) pluralkit_token_parameter: Option<String>,
+    /// The PluralKit tenant table ingest serves `/pluralkit/{tenant}` from.
+    #[serde(default)]
+    pub(crate) tenant_table: Option<String>,
 }
 
 impl StackState {
