@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
+use switchboard::pluralkit::token_sha256;
 use switchboard_devkit::{
     free_port, local_sqs_client as sqs_client, receive_up_to, repo_root, Receiver, Reply,
 };
@@ -21,6 +22,9 @@ const NEW_TOKEN: &str = "e2e-registered-token-0123456789";
 
 /// The forwarding secret the test gives the stack (through its dev dir).
 const FORWARD_SECRET: &str = "whsec_ZTJlLWZvcndhcmQtc2VjcmV0LTI0Ynl0ZXM=";
+
+/// One event through each local tenant's route (`make run`'s two tenants).
+const TENANT_SENDS: [(&str, &str); 2] = [("CREATE_SWITCH", "alpha"), ("CREATE_MEMBER", "beta")];
 
 fn cli() -> Command {
     let binary = switchboard_tests::cli_binary();
@@ -209,6 +213,21 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    // PluralKit for many systems: one event through each local tenant.
+    for (event_type, tenant) in TENANT_SENDS {
+        let output = cli()
+            .arg("--dev-dir")
+            .arg(&stack.dev_dir)
+            .args(["send", event_type, "--tenant", tenant])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "send {event_type} --tenant {tenant}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     let discord_ping = cli()
         .arg("--dev-dir")
         .arg(&stack.dev_dir)
@@ -224,9 +243,10 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         .unwrap();
     assert!(bad.status.success(), "a wrong token gets exactly 401");
 
-    // 12 Discord + 19 PluralKit event types; PINGs are answered, not queued.
-    // The 12 Discord retries are acknowledged as duplicates, not handled.
-    let expected = 31;
+    // 12 Discord + 19 PluralKit event types and the 2 tenants' events; PINGs
+    // are answered, not queued. The 12 Discord retries are acknowledged as
+    // duplicates, not handled.
+    let expected = 33;
     let deadline = Instant::now() + Duration::from_secs(300);
     let handled = loop {
         let handled = handled_events(&stack.log_text());
@@ -260,8 +280,11 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
     }
     assert_eq!(handled.len(), expected, "handled: {per_type:?}");
     assert!(
-        per_type.values().all(|count| *count == 1),
-        "each type exactly once: {per_type:?}"
+        per_type.iter().all(|(event_type, count)| {
+            let through_a_tenant = TENANT_SENDS.iter().any(|(t, _)| t == event_type);
+            *count == if through_a_tenant { 2 } else { 1 }
+        }),
+        "each type exactly once, and once more through its tenant: {per_type:?}"
     );
     assert!(!per_type.contains_key("PING"));
     let keys: std::collections::HashSet<_> = handled.iter().map(|(_, key)| key).collect();
@@ -336,6 +359,41 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         .collect();
     bus_types.sort();
     assert_eq!(bus_types, handled_types, "on the bus exactly once each");
+    // The tenant on the envelope, on the bus and in the forwarded body.
+    let on_bus_tenants: Vec<(String, String)> = on_bus
+        .iter()
+        .filter_map(|message| {
+            let event: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            let tenant = event["detail"]["tenant"].as_str()?.to_owned();
+            Some((event["detail-type"].as_str().unwrap().to_owned(), tenant))
+        })
+        .collect();
+    let forwarded_tenants: Vec<(String, String)> = forwarded
+        .iter()
+        .filter_map(|request| {
+            let body = request.json();
+            let tenant = body["tenant"].as_str()?.to_owned();
+            Some((body["event_type"].as_str().unwrap().to_owned(), tenant))
+        })
+        .collect();
+    for (event_type, tenant) in TENANT_SENDS {
+        let pair = (event_type.to_owned(), tenant.to_owned());
+        assert_eq!(
+            on_bus_tenants.iter().filter(|p| **p == pair).count(),
+            1,
+            "{pair:?} on the bus: {on_bus_tenants:?}"
+        );
+        assert_eq!(
+            forwarded_tenants.iter().filter(|p| **p == pair).count(),
+            1,
+            "{pair:?} forwarded: {forwarded_tenants:?}"
+        );
+    }
+    assert_eq!(
+        on_bus_tenants.len(),
+        TENANT_SENDS.len(),
+        "no other event has a tenant"
+    );
 
     let errors = std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
     let poll_errors: Vec<&str> = errors
@@ -362,6 +420,19 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         !log_text.contains("not-the-token"),
         "the bad token sent never reaches a log line"
     );
+    for (_, tenant) in TENANT_SENDS {
+        // The local tenants' tokens (as `send --tenant` derives them), and
+        // the digests the table holds.
+        let tenant_token = token_sha256(&format!("{}:{tenant}", token.trim()));
+        assert!(
+            !log_text.contains(&tenant_token),
+            "a tenant's token in the logs"
+        );
+        assert!(
+            !log_text.contains(&token_sha256(&tenant_token)),
+            "a tenant's digest in the logs"
+        );
+    }
     assert!(
         !has_hex_run(&log_text, 128),
         "no 128-hex signature in any log line"
