@@ -1,6 +1,7 @@
 //! The per-event work of each path, without I/O: (a) Discord ingest beside a
-//! bare `verify_strict` of the same message, (b) PluralKit ingest, (c) the
-//! processor's decode and dispatch for a 10-record batch.
+//! bare `verify_strict` of the same message, (b) PluralKit ingest, on the
+//! single-system route and on a tenant's (the cache hit and the decision),
+//! (c) the processor's decode and dispatch for a 10-record batch.
 #![expect(
     clippy::expect_used,
     reason = "a benchmark on a broken setup (a missing fixture, say) must stop, not measure null"
@@ -13,10 +14,15 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signature, SigningKey};
+use std::sync::Arc;
 use switchboard::envelope::Arrival;
+
+use switchboard::pluralkit::{
+    token_sha256, Pinned, TenantDirectory, TenantError, TenantId, TenantRecord, Tenants,
+};
 use switchboard::{
-    decide, process_batch, Decision, Event, EventContext, Handler, HandlerError, IngestConfig,
-    IngestRequest, Registry, Sender,
+    decide, decide_with, process_batch, Decision, Event, EventContext, Handler, HandlerError,
+    IngestConfig, IngestRequest, Registry, Sender,
 };
 use switchboard_devkit::{sign_discord_request, TestConfig};
 
@@ -33,7 +39,23 @@ fn config(key: &SigningKey) -> IngestConfig {
         .queue_url("q")
         .discord_key(key)
         .pluralkit_token(TOKEN)
+        .pluralkit_tenants("tenants")
         .build()
+}
+
+/// One tenant, `alice`, pinned to the fixture's system, always at hand.
+#[derive(Debug)]
+struct OneTenant(TenantRecord);
+
+#[async_trait]
+impl TenantDirectory for OneTenant {
+    async fn read(&self, _: &TenantId) -> Result<Option<TenantRecord>, TenantError> {
+        Ok(Some(self.0.clone()))
+    }
+
+    async fn pin(&self, _: &TenantId, _: &str) -> Result<Pinned, TenantError> {
+        Ok(Pinned::Unchanged)
+    }
 }
 
 /// The no-op sink: what the SQS adapter would send, serialized, then dropped.
@@ -122,6 +144,33 @@ fn pluralkit_ingest(c: &mut Criterion) {
         matches!(decide(&config, &check, now), Decision::Enqueue { .. }),
         "the PluralKit bench input is not accepted"
     );
+    let digest = token_sha256(TOKEN);
+    let system = value["system_id"].as_str().map(str::to_owned);
+    let (record, _) = TenantRecord::from_parts([digest.as_str()], system, false);
+    let tenants_config = config.pluralkit_tenants.clone().expect("tenants are on");
+    let tenants = Tenants::new(Arc::new(OneTenant(record)), &tenants_config);
+    let alice = TenantId::parse("alice").expect("an id");
+    let later = || tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    // Warm: the cached path is what every request but a tenant's first takes.
+    let cached = runtime
+        .block_on(tenants.get(&alice, later()))
+        .expect("read")
+        .expect("alice");
+    let tenant_check = IngestRequest {
+        path: "/pluralkit/alice",
+        ..check
+    };
+    assert!(
+        matches!(
+            decide_with(&config, &tenant_check, now, Some(&cached)),
+            Decision::Enqueue { .. }
+        ),
+        "the tenant bench input is not accepted"
+    );
     let mut group = c.benchmark_group("b_pluralkit");
     group.bench_function("ingest_path", |b| {
         b.iter(|| {
@@ -132,6 +181,23 @@ fn pluralkit_ingest(c: &mut Criterion) {
                 body: black_box(body.as_bytes()),
             };
             sink(decide(&config, &request, now))
+        })
+    });
+    // What a tenant's request adds: the route, the cache hit, the tenant's
+    // digests instead of the configured ones, the system check.
+    group.bench_function("tenant_path_cached", |b| {
+        b.iter(|| {
+            let request = IngestRequest {
+                method: "POST",
+                path: black_box("/pluralkit/alice"),
+                headers: &[],
+                body: black_box(body.as_bytes()),
+            };
+            let record = runtime
+                .block_on(tenants.get(black_box(&alice), later()))
+                .expect("cached")
+                .expect("alice");
+            sink(decide_with(&config, &request, now, Some(&record)))
         })
     });
     group.finish();
