@@ -11,7 +11,7 @@
 //!   an integrator's backend wrote seconds ago is accepted while PluralKit's
 //!   prompt waits, and a flood of bad tokens costs at most one read per
 //!   tenant per interval.
-//! - At most [`TENANT_CACHE_CAPACITY`](super::config::TENANT_CACHE_CAPACITY)
+//! - At most [`TENANT_CACHE_CAPACITY`]
 //!   tenants are kept, least recently used dropped first.
 
 use std::num::NonZeroUsize;
