@@ -103,8 +103,17 @@ fn violations(doc: &Yaml) -> Vec<String> {
                 let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
                     || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"])
                     // Read and pin tenants: no scan, no write of tokens, no other table.
-                    || (["dynamodb:GetItem", "dynamodb:UpdateItem"].contains(&action.as_str())
-                        && targets == ["TenantTable.Arn"])
+                    || (action == "dynamodb:GetItem" && targets == ["TenantTable.Arn"])
+                    || (action == "dynamodb:UpdateItem"
+                        && targets == ["TenantTable.Arn"]
+                        && as_list(
+                            &statement["Condition"]["ForAllValues:StringEquals"]
+                                ["dynamodb:Attributes"],
+                        )
+                        .into_iter()
+                        .map(text)
+                        .collect::<Vec<_>>()
+                            == ["tenant", "system_id"])
                     // The one token parameter, default or named.
                     || (action == "ssm:GetParameter"
                         && targets
@@ -604,9 +613,14 @@ fn the_checks_catch_broken_templates() {
             "PluralKitEventLostAlarm: not on any PluralKit queue_unavailable",
         ),
         (
-            "                  Action: [dynamodb:GetItem, dynamodb:UpdateItem]\n                  Resource: !GetAtt TenantTable.Arn\n",
+            "                  Action: dynamodb:GetItem\n                  Resource: !GetAtt TenantTable.Arn\n",
             "                  Action: [dynamodb:GetItem, dynamodb:Scan]\n                  Resource: !GetAtt TenantTable.Arn\n",
             "IngestRole allows dynamodb:Scan",
+        ),
+        (
+            "                      dynamodb:Attributes: [tenant, system_id]\n",
+            "                      dynamodb:Attributes: [tenant, system_id, token_sha256]\n",
+            "IngestRole allows dynamodb:UpdateItem",
         ),
         (
             r#"($.status = "429")"#,

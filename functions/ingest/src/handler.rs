@@ -172,10 +172,19 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             }
             _ => {}
         }
-        if let (Some(id), Some(found)) = (&tenant, &record) {
-            decision = self
+        if let (Some(id), Some(found), None) = (&tenant, &record, &unavailable) {
+            match self
                 .pin_if_unpinned(id, found, decision, &ingest_request, arrival, by)
-                .await;
+                .await
+            {
+                Ok(pinned) => decision = pinned,
+                Err(error) => {
+                    // Unpinned, and the table cannot say whether another
+                    // instance pinned it elsewhere: neither 200 nor 401.
+                    decision = decide_with(&self.config(), &ingest_request, arrival, None);
+                    unavailable = Some(Unavailable::Tenant(error));
+                }
+            }
         }
         let tenant_field = tenant.as_ref().map_or("", TenantId::as_str);
         let route = decision.sender().map_or("none", |sender| sender.as_str());
@@ -281,6 +290,8 @@ impl<Q> Ingest<Q> {
     /// How long a PluralKit request may take in all: its route's enqueue
     /// deadline, never past the invocation's own.
     fn pluralkit_budget(&self, tenant_route: bool, time_left: Option<Duration>) -> Duration {
+        // No Lambda runs longer; a larger configured deadline means this.
+        const LONGEST: Duration = Duration::from_secs(900);
         let config = self.config.read().unwrap_or_else(PoisonError::into_inner);
         let deadline = if tenant_route {
             config
@@ -290,7 +301,7 @@ impl<Q> Ingest<Q> {
         } else {
             config.pluralkit.as_ref().map(|p| p.enqueue_deadline)
         };
-        let deadline = deadline.unwrap_or(Duration::ZERO);
+        let deadline = deadline.unwrap_or(Duration::ZERO).min(LONGEST);
         time_left.map_or(deadline, |left| left.min(deadline))
     }
 
@@ -316,7 +327,8 @@ impl<Q> Ingest<Q> {
     /// Pins an accepted request's tenant to the request's system when the
     /// tenant names none yet: once, the first request whose token passed.
     /// If another instance pinned it to another system first, that one
-    /// stands, and the request is decided again against it.
+    /// stands, and the request is decided again against it. An error: the
+    /// table could not say, and the request must not be accepted.
     async fn pin_if_unpinned(
         &self,
         tenant: &TenantId,
@@ -325,34 +337,32 @@ impl<Q> Ingest<Q> {
         request: &IngestRequest<'_>,
         arrival: Arrival,
         by: tokio::time::Instant,
-    ) -> Decision {
+    ) -> Result<Decision, TenantLookupError> {
         let accepted = matches!(
             decision,
             Decision::AcknowledgePing { .. } | Decision::Enqueue { .. }
         );
         let (Some(tenants), true, None) = (&self.tenants, accepted, &record.system_id) else {
-            return decision;
+            return Ok(decision);
         };
         let Some(system_id) = dispatch_system_id(request.body) else {
-            return decision;
+            return Ok(decision);
         };
-        match tenants.pin(tenant, &system_id, by).await {
-            Ok(Some(now)) if now.system_id.as_deref() == Some(system_id.as_str()) => {
-                tracing::info!(
-                    tenant = tenant.as_str(),
-                    system_id = system_id.as_str(),
-                    "the tenant is pinned to its system"
-                );
-                decision
-            }
-            Ok(now) => decide_with(&self.config(), request, arrival, now.as_deref()),
-            Err(error) => {
-                // The token passed, which is the credential; the pin is tried
-                // again on the next request.
-                tracing::warn!(tenant = tenant.as_str(), %error, "the tenant could not be pinned to its system yet");
-                decision
-            }
+        let now = tenants.pin(tenant, &system_id, by).await?;
+        if now.as_ref().and_then(|r| r.system_id.as_deref()) == Some(system_id.as_str()) {
+            tracing::info!(
+                tenant = tenant.as_str(),
+                system_id = system_id.as_str(),
+                "the tenant is pinned to its system"
+            );
+            return Ok(decision);
         }
+        Ok(decide_with(
+            &self.config(),
+            request,
+            arrival,
+            now.as_deref(),
+        ))
     }
 
     /// Reads the token parameter, by `deadline`: at once while the tokens
@@ -619,7 +629,7 @@ fn keep_every_value(single: &mut HeaderMap, multi: &HeaderMap) {
 
 fn answer_screened(path: &str, rejection: Rejection) -> Response<Body> {
     // Counted like every other answer: a flood of screened junk shows.
-    let route = Sender::from_path(path).map_or("none", |sender| sender.as_str());
+    let route = Route::from_path(path).map_or("none", |route| route.sender().as_str());
     telemetry::request(route, rejection.as_str());
     tracing::info!(
         route,

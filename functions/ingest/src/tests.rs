@@ -589,3 +589,66 @@ async fn a_lost_pluralkit_event_is_one_error_line_an_alert_can_filter_on() {
     assert_eq!(fields["event_type"], "CREATE_SWITCH");
     assert!(!text.contains(TOKEN), "no token in any line");
 }
+
+/// One tenant in memory whose pin may fail, and another instance's pin.
+#[derive(Debug, Default)]
+struct OneTenant {
+    pinned_elsewhere: Mutex<Option<String>>,
+    pin_fails: bool,
+}
+
+#[async_trait]
+impl switchboard::pluralkit::TenantDirectory for OneTenant {
+    async fn read(
+        &self,
+        _: &switchboard::pluralkit::TenantId,
+    ) -> Result<Option<switchboard::pluralkit::TenantRecord>, switchboard::pluralkit::TenantError>
+    {
+        let digest = switchboard::pluralkit::token_sha256(TOKEN);
+        let system = self.pinned_elsewhere.lock().unwrap().clone();
+        Ok(Some(
+            switchboard::pluralkit::TenantRecord::from_parts([digest.as_str()], system, false).0,
+        ))
+    }
+
+    async fn pin(
+        &self,
+        _: &switchboard::pluralkit::TenantId,
+        _: &str,
+    ) -> Result<switchboard::pluralkit::Pinned, switchboard::pluralkit::TenantError> {
+        if self.pin_fails {
+            return Err(switchboard::pluralkit::TenantError("down".into()));
+        }
+        // Another instance pinned it to another system a moment before.
+        *self.pinned_elsewhere.lock().unwrap() = Some("someone-else".into());
+        Ok(switchboard::pluralkit::Pinned::Unchanged)
+    }
+}
+
+fn tenant_ingest(directory: OneTenant) -> Arc<Ingest<FakeQueue>> {
+    let config = TestConfig::new().pluralkit_tenants("tenants").build();
+    let tenants = switchboard::pluralkit::Tenants::new(
+        Arc::new(directory),
+        config.pluralkit_tenants.as_ref().unwrap(),
+    );
+    Arc::new(Ingest::new(config, FakeQueue::default()).with_tenants(tenants))
+}
+
+#[tokio::test]
+async fn an_unpinned_tenant_is_never_accepted_for_a_system_the_table_cannot_confirm() {
+    let switch = format!(
+        r#"{{"type":"CREATE_SWITCH","signing_token":"{TOKEN}","system_id":"mine","id":"s"}}"#
+    );
+    // The pin write fails: neither 200 nor 401, and nothing queued.
+    let down = tenant_ingest(OneTenant {
+        pin_fails: true,
+        ..OneTenant::default()
+    });
+    let request = HttpRequest::post("/pluralkit/alice", switch.as_str());
+    assert_eq!(send(&down, Shape::HttpApiV2, &request).await.status, 503);
+    assert!(down.queue().sent.lock().unwrap().is_empty());
+    // Pinned elsewhere first: the first pin stands, and this system gets 401.
+    let raced = tenant_ingest(OneTenant::default());
+    assert_eq!(send(&raced, Shape::HttpApiV2, &request).await.status, 401);
+    assert!(raced.queue().sent.lock().unwrap().is_empty());
+}

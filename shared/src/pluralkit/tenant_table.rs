@@ -214,6 +214,15 @@ impl TenantDirectory for TenantTable {
             text(&item, SYSTEM_ID_ATTRIBUTE),
             flag(&item, DISABLED_ATTRIBUTE),
         );
+        if item
+            .get(SYSTEM_ID_ATTRIBUTE)
+            .is_some_and(|value| value.as_s().is_err())
+        {
+            tracing::warn!(
+                tenant = tenant.as_str(),
+                "the tenant's system_id is not a string; it counts as not pinned, and cannot be pinned"
+            );
+        }
         if !malformed.is_empty() {
             tracing::warn!(
                 tenant = tenant.as_str(),
@@ -231,10 +240,14 @@ impl TenantDirectory for TenantTable {
             .table_name(&self.table)
             .key(TENANT_ATTRIBUTE, key(tenant))
             .update_expression("SET #system = :system")
-            .condition_expression("attribute_exists(#tenant) AND attribute_not_exists(#system)")
+            // An empty `system_id` (written by hand) counts as none.
+            .condition_expression(
+                "attribute_exists(#tenant) AND (attribute_not_exists(#system) OR #system = :none)",
+            )
             .expression_attribute_names("#system", SYSTEM_ID_ATTRIBUTE)
             .expression_attribute_names("#tenant", TENANT_ATTRIBUTE)
             .expression_attribute_values(":system", AttributeValue::S(system_id.to_owned()))
+            .expression_attribute_values(":none", AttributeValue::S(String::new()))
             .send()
             .await;
         match pinned {

@@ -11,8 +11,14 @@
 //!   an integrator's backend wrote seconds ago is accepted while PluralKit's
 //!   prompt waits, and a flood of bad tokens costs at most one read per
 //!   tenant per interval.
-//! - At most [`TENANT_CACHE_CAPACITY`]
-//!   tenants are kept, least recently used dropped first.
+//! - At most [`TENANT_CACHE_CAPACITY`] tenants are kept, least recently
+//!   used dropped first; tenants the table does not have are kept apart (at
+//!   most [`UNKNOWN_CACHE_CAPACITY`]), so a flood of random ids cannot push
+//!   real tenants out.
+//! - A read that fails counts as a read for the refresh interval, so a table
+//!   in trouble is not asked again by every bad token.
+//! - One call to the table takes at most [`TABLE_CALL_LIMIT`], so the queue
+//!   keeps most of PluralKit's budget.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,6 +30,14 @@ use tokio::time::Instant;
 
 use super::config::{TenantsConfig, TENANT_CACHE_CAPACITY};
 use super::tenant::{TenantId, TenantRecord};
+
+/// How many tenants the table does not have one instance remembers.
+pub const UNKNOWN_CACHE_CAPACITY: usize = 1_000;
+
+/// The longest one call to the tenant table may take (the client's two
+/// attempts of 1 s and a backoff): PluralKit's 8 s must leave the queue
+/// most of its share.
+pub const TABLE_CALL_LIMIT: Duration = Duration::from_millis(2_500);
 
 /// Why the tenant table could not answer. Never holds a token or a digest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +71,34 @@ struct Entry {
     record: Option<Arc<TenantRecord>>,
     /// When it was read.
     read_at: Instant,
+    /// When it was last asked for, successfully or not.
+    attempted_at: Instant,
+}
+
+/// The two caches: tenants the table has, and ids it does not.
+#[derive(Debug)]
+struct Caches {
+    known: LruCache<TenantId, Entry>,
+    unknown: LruCache<TenantId, Entry>,
+}
+
+impl Caches {
+    fn get(&mut self, tenant: &TenantId) -> Option<&mut Entry> {
+        if self.known.contains(tenant) {
+            return self.known.get_mut(tenant);
+        }
+        self.unknown.get_mut(tenant)
+    }
+
+    fn put(&mut self, tenant: TenantId, entry: Entry) {
+        if entry.record.is_some() {
+            self.unknown.pop(&tenant);
+            self.known.put(tenant, entry);
+        } else {
+            self.known.pop(&tenant);
+            self.unknown.put(tenant, entry);
+        }
+    }
 }
 
 /// Why a tenant could not be looked up in time.
@@ -85,7 +127,7 @@ pub enum TenantRefresh {
 #[derive(Debug)]
 pub struct Tenants {
     directory: Arc<dyn TenantDirectory>,
-    cache: Mutex<LruCache<TenantId, Entry>>,
+    cache: Mutex<Caches>,
     cache_ttl: Duration,
     refresh_interval: Duration,
 }
@@ -102,10 +144,13 @@ impl Tenants {
         config: &TenantsConfig,
         capacity: usize,
     ) -> Self {
-        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        let bound = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
         Self {
             directory,
-            cache: Mutex::new(LruCache::new(capacity)),
+            cache: Mutex::new(Caches {
+                known: LruCache::new(bound(capacity)),
+                unknown: LruCache::new(bound(capacity.min(UNKNOWN_CACHE_CAPACITY))),
+            }),
             cache_ttl: config.cache_ttl,
             refresh_interval: config.refresh_interval,
         }
@@ -131,11 +176,11 @@ impl Tenants {
     }
 
     /// Reads the tenant's item again after a token matched nothing cached,
-    /// unless it was read less than the refresh interval ago.
+    /// unless it was asked for less than the refresh interval ago.
     pub async fn refresh(&self, tenant: &TenantId, deadline: Instant) -> TenantRefresh {
         if self
             .cached(tenant)
-            .is_some_and(|entry| entry.read_at.elapsed() < self.refresh_interval)
+            .is_some_and(|entry| entry.attempted_at.elapsed() < self.refresh_interval)
         {
             return TenantRefresh::TooSoon;
         }
@@ -154,13 +199,14 @@ impl Tenants {
         system_id: &str,
         deadline: Instant,
     ) -> Result<Option<Arc<TenantRecord>>, TenantLookupError> {
-        let pinned = tokio::time::timeout_at(deadline, self.directory.pin(tenant, system_id))
-            .await
-            .map_err(|_| TenantLookupError::TimedOut)?
-            .map_err(TenantLookupError::Unavailable)?;
+        let pinned =
+            tokio::time::timeout_at(capped(deadline), self.directory.pin(tenant, system_id))
+                .await
+                .map_err(|_| TenantLookupError::TimedOut)?
+                .map_err(TenantLookupError::Unavailable)?;
         if pinned == Pinned::Pinned {
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(entry) = cache.get_mut(tenant) {
+            if let Some(entry) = cache.known.get_mut(tenant) {
                 if let Some(record) = &entry.record {
                     let mut updated = TenantRecord::clone(record);
                     updated.system_id = Some(system_id.to_owned());
@@ -174,12 +220,11 @@ impl Tenants {
         self.read(tenant, deadline).await
     }
 
-    /// How many tenants are cached now.
-    pub fn cached_len(&self) -> usize {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+    /// How many tenants are cached now: those the table has, and ids it
+    /// does not.
+    pub fn cached_len(&self) -> (usize, usize) {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        (cache.known.len(), cache.unknown.len())
     }
 
     fn cached(&self, tenant: &TenantId) -> Option<Entry> {
@@ -195,7 +240,18 @@ impl Tenants {
         tenant: &TenantId,
         deadline: Instant,
     ) -> Result<Option<Arc<TenantRecord>>, TenantLookupError> {
-        let read = tokio::time::timeout_at(deadline, self.directory.read(tenant))
+        let attempted_at = Instant::now();
+        if let Some(entry) = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(tenant)
+        {
+            // A failed read counts too: a table in trouble is not asked
+            // again by every bad token.
+            entry.attempted_at = attempted_at;
+        }
+        let read = tokio::time::timeout_at(capped(deadline), self.directory.read(tenant))
             .await
             .map_err(|_| TenantLookupError::TimedOut)?
             .map_err(TenantLookupError::Unavailable)?;
@@ -207,11 +263,17 @@ impl Tenants {
                 tenant.clone(),
                 Entry {
                     record: record.clone(),
-                    read_at: Instant::now(),
+                    read_at: attempted_at,
+                    attempted_at,
                 },
             );
         Ok(record)
     }
+}
+
+/// `deadline`, or [`TABLE_CALL_LIMIT`] from now if that is sooner.
+fn capped(deadline: Instant) -> Instant {
+    deadline.min(Instant::now() + TABLE_CALL_LIMIT)
 }
 
 #[cfg(test)]
@@ -331,6 +393,15 @@ mod tests {
             tenants.get(&id("a"), later()).await,
             Err(TenantLookupError::Unavailable(_))
         ));
+        let reads = items.reads.load(Ordering::SeqCst);
+        for _ in 0..50 {
+            let _ = tenants.refresh(&id("a"), later()).await;
+        }
+        assert_eq!(
+            items.reads.load(Ordering::SeqCst),
+            reads,
+            "a failed read counts for the interval"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -358,6 +429,12 @@ mod tests {
         for n in 0..10 {
             let _ = tenants.get(&id(&format!("x{n}")), later()).await;
         }
-        assert_eq!(tenants.cached_len(), 3);
+        assert_eq!(
+            tenants.cached_len(),
+            (1, 3),
+            "unknown ids push out no tenant"
+        );
+        let record = tenants.get(&id("a"), later()).await.unwrap();
+        assert!(record.is_some(), "still cached");
     }
 }
