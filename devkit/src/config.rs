@@ -7,6 +7,7 @@ use ed25519_dalek::SigningKey;
 use switchboard::config::DEFAULT_MAX_BODY_BYTES;
 use switchboard::discord::{config::DEFAULT_ENQUEUE_DEADLINE as DISCORD_DEADLINE, DiscordConfig};
 use switchboard::discord::{DiscordPublicKeys, ReplayWindow};
+use switchboard::interactions::InteractionsConfig;
 use switchboard::pluralkit::{
     config::DEFAULT_ENQUEUE_DEADLINE as PLURALKIT_DEADLINE,
     config::{DEFAULT_REFRESH_INTERVAL, DEFAULT_TENANT_CACHE},
@@ -34,6 +35,7 @@ impl TestConfig {
             config: IngestConfig {
                 queue_url: "http://queue".into(),
                 discord: None,
+                interactions: None,
                 pluralkit: None,
                 pluralkit_tenants: None,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -64,6 +66,16 @@ impl TestConfig {
                 .map_or_else(ReplayWindow::default, |d| d.replay_window),
             enqueue_deadline: discord.map_or(DISCORD_DEADLINE, |d| d.enqueue_deadline),
         });
+        // As from the environment: the interactions route is on with Discord.
+        self.config
+            .interactions
+            .get_or_insert_with(InteractionsConfig::default);
+        self
+    }
+
+    /// Sets the interactions route's configuration (Discord must be on).
+    pub fn interactions(mut self, interactions: InteractionsConfig) -> Self {
+        self.config.interactions = Some(interactions);
         self
     }
 

@@ -132,7 +132,9 @@ pub fn dedupe_key(source: Sender, id: Option<Uuid>, payload: &str) -> String {
     hasher.update(source.as_str().as_bytes());
     hasher.update(b"\n");
     match (source.identity(), id) {
-        (Identity::Request, Some(id)) => {
+        // The sender's own id replaces this key where the sender's module
+        // knows it (an interaction's `id`).
+        (Identity::Request | Identity::SenderId, Some(id)) => {
             hasher.update(b"id:");
             hasher.update(id.hyphenated().to_string().as_bytes());
         }

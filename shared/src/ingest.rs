@@ -12,13 +12,14 @@ use serde_json::value::RawValue;
 
 use crate::config::IngestConfig;
 use crate::envelope::{Arrival, Envelope};
+use crate::interactions::InteractionAnswer;
 use crate::pluralkit::{TenantId, TenantRecord};
 use crate::queue::message_text::sqs_accepts;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
 use crate::route::Route;
 use crate::sender::Sender;
-use crate::{discord, pluralkit};
+use crate::{discord, interactions, pluralkit};
 
 /// One request as the HTTP adapter saw it, body already base64-decoded.
 /// `Debug` shows header names and the body's size only: values and body may
@@ -63,6 +64,14 @@ pub enum Decision {
         /// Who pinged.
         sender: Sender,
     },
+    /// A verified interaction answered at once with a JSON body (a PONG,
+    /// autocomplete choices, an inline answer); queue nothing.
+    Answer {
+        /// Who sent it.
+        sender: Sender,
+        /// The 200's body.
+        answer: InteractionAnswer,
+    },
     /// A valid event: answer the sender's success status only once the queue holds it.
     Enqueue {
         /// Who sent it.
@@ -71,6 +80,9 @@ pub enum Decision {
         event: Box<QueuedEvent>,
         /// The latest the queue may take to accept it, retries included.
         deadline: Duration,
+        /// The success answer's JSON body (an interaction's deferral);
+        /// `None`: the sender's empty success status.
+        answer: Option<InteractionAnswer>,
     },
 }
 
@@ -79,9 +91,9 @@ impl Decision {
     pub fn sender(&self) -> Option<Sender> {
         match self {
             Decision::Reject { sender, .. } => *sender,
-            Decision::AcknowledgePing { sender } | Decision::Enqueue { sender, .. } => {
-                Some(*sender)
-            }
+            Decision::AcknowledgePing { sender }
+            | Decision::Answer { sender, .. }
+            | Decision::Enqueue { sender, .. } => Some(*sender),
         }
     }
 }
@@ -91,10 +103,13 @@ impl Decision {
 pub(crate) enum Accepted {
     /// A liveness check: answer, queue nothing.
     Ping,
+    /// An answer with a body, nothing queued (interactions).
+    Answer(InteractionAnswer),
     /// An event to queue before answering.
     Event {
         event: QueuedEvent,
         deadline: Duration,
+        answer: Option<InteractionAnswer>,
     },
 }
 
@@ -138,6 +153,14 @@ pub fn decide_with(
             .as_ref()
             .ok_or(Rejection::SenderNotConfigured)
             .and_then(|discord| discord::ingest::accept(discord, request, arrival)),
+        Route::DiscordInteractions => config
+            .discord
+            .as_ref()
+            .zip(config.interactions.as_ref())
+            .ok_or(Rejection::SenderNotConfigured)
+            .and_then(|(discord, interactions)| {
+                interactions::ingest::accept(discord, interactions, request, arrival)
+            }),
         Route::Pluralkit => config
             .pluralkit
             .as_ref()
@@ -153,10 +176,16 @@ pub fn decide_with(
     };
     match accepted {
         Ok(Accepted::Ping) => Decision::AcknowledgePing { sender },
-        Ok(Accepted::Event { event, deadline }) => Decision::Enqueue {
+        Ok(Accepted::Answer(answer)) => Decision::Answer { sender, answer },
+        Ok(Accepted::Event {
+            event,
+            deadline,
+            answer,
+        }) => Decision::Enqueue {
             sender,
             event: Box::new(event),
             deadline,
+            answer,
         },
         Err(rejection) => reject(rejection),
     }

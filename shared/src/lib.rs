@@ -16,6 +16,7 @@ pub mod envelope;
 mod event_type;
 pub mod headers;
 pub mod ingest;
+pub mod interactions;
 pub mod json_limits;
 mod lenient;
 pub mod logging;

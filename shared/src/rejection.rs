@@ -40,6 +40,8 @@ pub enum Rejection {
     BadSignature,
     /// Authenticated (Discord) or unauthenticatable (PluralKit) body that is not the JSON we expect.
     InvalidJson,
+    /// A verified interaction of a type this version cannot answer.
+    UnsupportedInteraction,
     /// No `signing_token` string in the body.
     MissingToken,
     /// A `signing_token` that matches no configured token.
@@ -60,9 +62,10 @@ impl Rejection {
             Rejection::NotFound | Rejection::SenderNotConfigured => 404,
             Rejection::MethodNotAllowed => 405,
             Rejection::BodyTooLarge => 413,
-            Rejection::InvalidBase64 | Rejection::MalformedUrlHeader | Rejection::InvalidJson => {
-                400
-            }
+            Rejection::InvalidBase64
+            | Rejection::MalformedUrlHeader
+            | Rejection::InvalidJson
+            | Rejection::UnsupportedInteraction => 400,
             Rejection::MissingSignature
             | Rejection::DuplicateSignature
             | Rejection::MalformedSignature
@@ -98,6 +101,7 @@ impl Rejection {
             Rejection::FutureTimestamp => "future_timestamp",
             Rejection::BadSignature => "bad_signature",
             Rejection::InvalidJson => "invalid_json",
+            Rejection::UnsupportedInteraction => "unsupported_interaction",
             Rejection::MissingToken => "missing_token",
             Rejection::BadToken => "bad_token",
             Rejection::UnknownTenant => "unknown_tenant",

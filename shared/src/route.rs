@@ -1,5 +1,5 @@
 //! Which route a request came in on: a sender's own (`/discord`,
-//! `/pluralkit`), or PluralKit's many-system route, `/pluralkit/{tenant}`,
+//! `/discord/interactions`, `/pluralkit`), or PluralKit's many-system route, `/pluralkit/{tenant}`,
 //! which carries the tenant's id. Anything else is no route (404): a second
 //! segment, an encoded slash, a dot, an empty id.
 
@@ -11,6 +11,8 @@ use crate::sender::Sender;
 pub enum Route {
     /// `/discord`: Discord webhook events.
     Discord,
+    /// `/discord/interactions`: Discord interactions.
+    DiscordInteractions,
     /// `/pluralkit`: the one system the token parameter serves.
     Pluralkit,
     /// `/pluralkit/{tenant}`: one of many systems, each with its own item in
@@ -28,6 +30,7 @@ impl Route {
         if let Some(sender) = Sender::from_path(path) {
             return Some(match sender {
                 Sender::Discord => Route::Discord,
+                Sender::DiscordInteraction => Route::DiscordInteractions,
                 Sender::Pluralkit => Route::Pluralkit,
             });
         }
@@ -41,6 +44,7 @@ impl Route {
     pub fn sender(&self) -> Sender {
         match self {
             Route::Discord => Sender::Discord,
+            Route::DiscordInteractions => Sender::DiscordInteraction,
             Route::Pluralkit | Route::PluralkitTenant(_) => Sender::Pluralkit,
         }
     }
@@ -61,6 +65,10 @@ mod tests {
     #[test]
     fn a_tenant_route_is_exactly_one_plain_segment() {
         assert_eq!(Route::from_path("/discord"), Some(Route::Discord));
+        assert_eq!(
+            Route::from_path("/discord/interactions"),
+            Some(Route::DiscordInteractions)
+        );
         assert_eq!(Route::from_path("/pluralkit/"), Some(Route::Pluralkit));
         let tenant = Route::from_path("/pluralkit/user-42").unwrap();
         assert_eq!(tenant.tenant().map(TenantId::as_str), Some("user-42"));

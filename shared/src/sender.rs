@@ -6,17 +6,20 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{discord, pluralkit};
+use crate::{discord, interactions, pluralkit};
 
 /// A webhook sender switchboard accepts events from.
 ///
-/// Serialized as the envelope's `source` field (`"discord"`, `"pluralkit"`),
-/// which is a public contract.
+/// Serialized as the envelope's `source` field (`"discord"`,
+/// `"discord_interaction"`, `"pluralkit"`), which is a public contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Sender {
     /// Discord webhook events, signed with Ed25519.
     Discord,
+    /// Discord interactions (slash commands, components, modals): Discord's
+    /// keys and signature, their own route, answered with a JSON body.
+    DiscordInteraction,
     /// PluralKit dispatch, authenticated by a shared signing token in the body.
     Pluralkit,
 }
@@ -30,38 +33,55 @@ pub enum Identity {
     /// The accepted request: the sender never retries, and identical bodies
     /// are distinct events.
     Request,
+    /// The sender's own id for the event (an interaction's `id`): Discord
+    /// does not retry interactions, and a reply must not be sent twice.
+    SenderId,
 }
 
 impl Sender {
     /// Every sender, in a stable order.
-    pub const ALL: [Sender; 2] = [Sender::Discord, Sender::Pluralkit];
+    pub const ALL: [Sender; 3] = [
+        Sender::Discord,
+        Sender::DiscordInteraction,
+        Sender::Pluralkit,
+    ];
 
-    /// The lowercase name: the envelope's `source`, the route's last path
-    /// segment and the fixtures' folder.
+    /// The name: the envelope's `source` and the fixtures' folder.
     pub const fn as_str(self) -> &'static str {
         match self {
             Sender::Discord => "discord",
+            Sender::DiscordInteraction => "discord_interaction",
             Sender::Pluralkit => "pluralkit",
         }
     }
 
-    /// Finds the sender for a route path, `/discord` or `/pluralkit`, with or
+    /// The sender's route: `/discord`, `/discord/interactions`, `/pluralkit`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Sender::Discord => "/discord",
+            Sender::DiscordInteraction => "/discord/interactions",
+            Sender::Pluralkit => "/pluralkit",
+        }
+    }
+
+    /// Finds the sender for a route path (see [`Sender::path`]), with or
     /// without a trailing slash. The adapter has already taken off the stage
     /// its request context names; any other prefix is another path.
     pub fn from_path(path: &str) -> Option<Sender> {
-        let name = path.strip_prefix('/')?;
-        let name = name.strip_suffix('/').unwrap_or(name);
-        Sender::ALL
-            .into_iter()
-            .find(|sender| sender.as_str() == name)
+        let path = match path.strip_suffix('/') {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => path,
+        };
+        Sender::ALL.into_iter().find(|sender| sender.path() == path)
     }
 
-    /// The one success status the sender accepts: Discord wants 204,
-    /// PluralKit exactly 200 (a 204 counts as a failure there).
+    /// The one success status the sender accepts: Discord wants 204 for
+    /// webhook events and 200 with a JSON body for interactions, PluralKit
+    /// exactly 200 (a 204 counts as a failure there).
     pub const fn success_status(self) -> u16 {
         match self {
             Sender::Discord => 204,
-            Sender::Pluralkit => 200,
+            Sender::DiscordInteraction | Sender::Pluralkit => 200,
         }
     }
 
@@ -69,31 +89,29 @@ impl Sender {
     pub const fn identity(self) -> Identity {
         match self {
             Sender::Discord => Identity::Content,
+            Sender::DiscordInteraction => Identity::SenderId,
             Sender::Pluralkit => Identity::Request,
         }
     }
 
     /// The sender that sends `event_type`, when one of them knows it.
     pub fn of_event_type(event_type: &str) -> Option<Sender> {
-        if discord::EventType::ALL
-            .iter()
-            .any(|known| known.as_str() == event_type)
-        {
-            Some(Sender::Discord)
-        } else if pluralkit::EventType::ALL
-            .iter()
-            .any(|known| known.as_str() == event_type)
-        {
-            Some(Sender::Pluralkit)
-        } else {
-            None
-        }
+        Sender::ALL.into_iter().find(|sender| {
+            sender
+                .event_type_names()
+                .into_iter()
+                .any(|known| known == event_type)
+        })
     }
 
     /// The names of the event types the sender really sends, in its order.
     pub fn event_type_names(self) -> Vec<&'static str> {
         match self {
             Sender::Discord => discord::EventType::ALL.iter().map(|t| t.as_str()).collect(),
+            Sender::DiscordInteraction => interactions::EventType::QUEUED
+                .iter()
+                .map(|t| t.as_str())
+                .collect(),
             Sender::Pluralkit => pluralkit::EventType::ALL
                 .iter()
                 .map(|t| t.as_str())
@@ -128,6 +146,16 @@ mod tests {
         assert_eq!(Sender::from_path("/discordx"), None);
         assert_eq!(Sender::from_path("discord"), None);
         assert_eq!(Sender::from_path("/discord//"), None);
+        assert_eq!(
+            Sender::from_path("/discord/interactions"),
+            Some(Sender::DiscordInteraction)
+        );
+        assert_eq!(
+            Sender::from_path("/discord/interactions/"),
+            Some(Sender::DiscordInteraction)
+        );
+        assert_eq!(Sender::from_path("/discord/interactions/x"), None);
+        assert_eq!(Sender::from_path("/discord_interaction"), None);
     }
 
     #[test]
@@ -151,6 +179,11 @@ mod tests {
             Some(Sender::Pluralkit)
         );
         assert_eq!(Sender::of_event_type("ENTITLEMENT_CRATE"), None);
+        assert_eq!(
+            Sender::of_event_type("APPLICATION_COMMAND"),
+            Some(Sender::DiscordInteraction)
+        );
+        assert_eq!(Sender::DiscordInteraction.event_type_names().len(), 4);
         assert_eq!(Sender::Discord.event_type_names().len(), 12);
         assert_eq!(Sender::Pluralkit.event_type_names().len(), 20);
     }

@@ -84,6 +84,7 @@ fn discord_event_is_enqueued_with_raw_payload_and_attributes() {
         sender,
         event,
         deadline,
+        ..
     } = decision
     else {
         panic!("not enqueued")

@@ -51,6 +51,7 @@ impl Handler for Recorder {
         let id = context.message_id.as_str();
         let subject = match event {
             Event::Discord(webhook) => format!("discord:{:?}", webhook.application_id),
+            Event::Interaction(interaction) => format!("interaction:{}", interaction.id),
             Event::Pluralkit(dispatch) => format!("pluralkit:{:?}", dispatch.id),
         };
         self.seen

@@ -191,6 +191,7 @@ proptest! {
             }
             Decision::Reject { rejection, .. } => prop_assert_eq!(rejection, switchboard::Rejection::InvalidJson),
             Decision::AcknowledgePing { .. } => prop_assert_eq!(webhook_type, "0"),
+            Decision::Answer { .. } => prop_assert!(false, "a webhook event answered with a body: {body}"),
         }
     }
 
@@ -213,6 +214,7 @@ proptest! {
             }
             Decision::Reject { rejection, .. } => prop_assert_eq!(rejection, switchboard::Rejection::InvalidJson),
             Decision::AcknowledgePing { .. } => prop_assert_eq!(event_type, "PING"),
+            Decision::Answer { .. } => prop_assert!(false, "a dispatch answered with a body: {body}"),
         }
     }
 

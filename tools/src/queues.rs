@@ -137,6 +137,16 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
                     payload["application_id"].as_str().unwrap_or("-"),
                     payload["event"]["data"]["id"].as_str().unwrap_or("-")
                 ),
+                // Never the token: it lets anyone reply as the app.
+                Sender::DiscordInteraction => format!(
+                    "application_id={} interaction_id={} name={}",
+                    payload["application_id"].as_str().unwrap_or("-"),
+                    payload["id"].as_str().unwrap_or("-"),
+                    payload["data"]["name"]
+                        .as_str()
+                        .or(payload["data"]["custom_id"].as_str())
+                        .unwrap_or("-")
+                ),
                 Sender::Pluralkit => format!(
                     "tenant={} system_id={} id={}",
                     envelope.tenant.as_deref().unwrap_or("-"),

@@ -42,7 +42,12 @@ pub(crate) struct SendArgs {
     /// signed with its token (default: the local stack's dev token for it).
     #[arg(long)]
     tenant: Option<String>,
-    /// The ingest base URL; the route (/discord or /pluralkit) is appended.
+    /// For an interaction: the command name (a command, its autocomplete) or
+    /// the `custom_id` (a component, a modal) to send instead of the sample's.
+    #[arg(long)]
+    name: Option<String>,
+    /// The ingest base URL; the route (/discord, /discord/interactions or
+    /// /pluralkit) is appended.
     #[arg(long, env = "SWITCHBOARD_INGEST_URL")]
     url: Option<String>,
 }
@@ -51,7 +56,9 @@ fn parse_sender(text: &str) -> Result<Sender, String> {
     Sender::ALL
         .into_iter()
         .find(|sender| sender.as_str() == text)
-        .ok_or_else(|| format!("expected one of: discord, pluralkit (got {text:?})"))
+        .ok_or_else(|| {
+            format!("expected one of: discord, discord_interaction, pluralkit (got {text:?})")
+        })
 }
 
 /// What to send: `(sender, file)` pairs.
@@ -107,7 +114,7 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
     for (sender, file) in targets {
         let route = match (sender, &args.tenant) {
             (Sender::Pluralkit, Some(tenant)) => format!("pluralkit/{tenant}"),
-            _ => sender.as_str().to_owned(),
+            _ => sender.path().trim_start_matches('/').to_owned(),
         };
         let url = format!("{}/{route}", base.trim_end_matches('/'));
         let text =
@@ -126,7 +133,11 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
 
         let request = agent.post(&url).set("content-type", "application/json");
         let (request, body) = match sender {
-            Sender::Discord => {
+            Sender::Discord | Sender::DiscordInteraction => {
+                let value = match sender {
+                    Sender::DiscordInteraction => fresh_interaction(value, args.name.as_deref()),
+                    _ => value,
+                };
                 let body = serde_json::to_vec(&value)?;
                 let timestamp = chrono_now().to_string();
                 let key = if args.bad_signature {
@@ -166,9 +177,12 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
         };
 
         let started = Instant::now();
-        let status = match request.send_bytes(&body) {
-            Ok(response) => response.status(),
-            Err(ureq::Error::Status(status, _)) => status,
+        let (status, answer) = match request.send_bytes(&body) {
+            Ok(response) => (
+                response.status(),
+                response.into_string().unwrap_or_default(),
+            ),
+            Err(ureq::Error::Status(status, _)) => (status, String::new()),
             Err(error) => return Err(format!("POST {url}: {error} (is `make run` up?)").into()),
         };
         let elapsed = started.elapsed();
@@ -177,8 +191,13 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
         } else {
             "UNEXPECTED"
         };
+        // An interaction's answer is Discord's protocol (a deferral), not data.
+        let answer = match sender {
+            Sender::DiscordInteraction => format!("  {answer}"),
+            _ => String::new(),
+        };
         println!(
-            "{route:<9} {name:<28} -> {status} in {:>7.1} ms  {mark}",
+            "{route:<9} {name:<28} -> {status} in {:>7.1} ms  {mark}{answer}",
             elapsed.as_secs_f64() * 1000.0
         );
         if status != expected {
@@ -189,6 +208,25 @@ pub(crate) async fn run(dev_dir: &Path, args: SendArgs) -> CliResult {
         return Err(format!("{unexpected} request(s) got an unexpected status").into());
     }
     Ok(())
+}
+
+/// A sample interaction made now: a fresh id (its snowflake time is its
+/// token's age) and token, and the name asked for.
+fn fresh_interaction(mut value: Value, name: Option<&str>) -> Value {
+    let id = switchboard::interactions::snowflake::snowflake_at(chrono::Utc::now());
+    let kind = value["type"].as_u64().unwrap_or(0);
+    if let Value::Object(fields) = &mut value {
+        fields.insert("token".into(), Value::String(format!("dev-token-{id}")));
+        fields.insert("id".into(), Value::String(id));
+    }
+    if let (Some(name), Some(Value::Object(data))) = (name, value.get_mut("data")) {
+        let field = match kind {
+            3 | 5 => "custom_id",
+            _ => "name",
+        };
+        data.insert(field.into(), Value::String(name.to_owned()));
+    }
+    value
 }
 
 fn chrono_now() -> u64 {

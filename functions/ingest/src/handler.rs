@@ -12,6 +12,7 @@ use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Servi
 use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
+use switchboard::interactions::InteractionAnswer;
 use switchboard::pluralkit::{
     dispatch_system_id, Refresh, TenantId, TenantLookupError, TenantRecord, TenantRefresh, Tenants,
     TokenParameter,
@@ -220,11 +221,19 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
             (Decision::AcknowledgePing { sender }, None) => {
                 (acknowledge(sender.success_status()), "ping", None)
             }
+            (Decision::Answer { answer, .. }, None) => {
+                let outcome = match answer == InteractionAnswer::PONG {
+                    true => "ping",
+                    false => "answered",
+                };
+                (json_answer(&answer), outcome, None)
+            }
             (
                 Decision::Enqueue {
                     sender,
                     event,
                     deadline,
+                    answer,
                 },
                 None,
             ) => {
@@ -251,7 +260,31 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                 let enqueued = self.queue.enqueue(&event, deadline).await;
                 telemetry::enqueue_latency(route, enqueue_started.elapsed());
                 match enqueued {
-                    Ok(()) => (acknowledge(sender.success_status()), "queued", event_type),
+                    Ok(()) => {
+                        let response = match &answer {
+                            Some(answer) => json_answer(answer),
+                            None => acknowledge(sender.success_status()),
+                        };
+                        (response, "queued", event_type)
+                    }
+                    Err(error) if sender == Sender::DiscordInteraction => {
+                        // The fields an alert filters on: the user saw "try again".
+                        tracing::error!(
+                            route,
+                            outcome = "queue_unavailable",
+                            status = 200,
+                            event_type = event_type.as_deref().unwrap_or(""),
+                            error = %error,
+                            "queue did not take the interaction; answered with the failure message"
+                        );
+                        let failure = self
+                            .config()
+                            .interactions
+                            .as_ref()
+                            .map(|config| config.failure_answer.clone())
+                            .unwrap_or_else(|| InteractionAnswer::failure(""));
+                        (json_answer(&failure), "queue_unavailable", event_type)
+                    }
                     Err(error) => {
                         // The fields an alert filters on: a 503 to PluralKit is a lost event.
                         tracing::error!(
@@ -460,6 +493,16 @@ fn reject(rejection: Rejection) -> Response<Body> {
 /// The success answer: empty, with a `Content-Type` as Discord's docs ask for on PINGs.
 fn acknowledge(status: u16) -> Response<Body> {
     let mut response = empty(status);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A 200 with an interaction's JSON answer.
+fn json_answer(answer: &InteractionAnswer) -> Response<Body> {
+    let mut response = Response::new(Body::Text(answer.as_str().to_owned()));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/json"),

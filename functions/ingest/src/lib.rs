@@ -3,6 +3,7 @@
 //! lives here.
 
 mod handler;
+pub mod responders;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,12 +22,17 @@ pub use handler::{run, Ingest};
 /// PluralKit request reads them within its own deadline.
 pub const COLD_START_SECRET_WAIT: Duration = Duration::from_millis(250);
 
-/// The function `config` describes, with its clients built once from
+/// The function `config` describes, answering interactions inline with
+/// [`responders::Responders`], with its clients built once from
 /// `aws`: the SQS queue, the tenant table's when `/pluralkit/{tenant}` is on,
 /// and, when the PluralKit tokens live in a parameter,
 /// the SSM client, with the tokens read now if SSM answers within
 /// [`COLD_START_SECRET_WAIT`]. Nothing SSM does stops the function starting.
 pub async fn build(mut config: IngestConfig, aws: &AwsSettings) -> Ingest<SqsQueue> {
+    config.interactions = config
+        .interactions
+        .take()
+        .map(|interactions| interactions.with_responder(responders::Responders));
     let queue = SqsQueue::new(SqsQueue::client_for_ingest(aws), config.queue_url.clone());
     // The tenant table's client is built here, once; items are read per
     // tenant, on its first request.

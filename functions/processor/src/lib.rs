@@ -16,6 +16,8 @@ use switchboard::deadline::time_left;
 use switchboard::builtin::event_bus::EventBus;
 use switchboard::builtin::forward::{Forward, ForwardSetupError};
 use switchboard::builtin::SecretSetting;
+use switchboard::interactions::reply::http::HttpReplyApi;
+use switchboard::interactions::ReplyError;
 use switchboard::secrets::ssm::SsmSecrets;
 use switchboard::store::dynamodb::DynamoDbStore;
 use switchboard::telemetry::Metrics;
@@ -39,6 +41,9 @@ pub enum BuildError {
     /// The forwarding destination could not be set up.
     #[error(transparent)]
     Forward(#[from] ForwardSetupError),
+    /// The client of Discord's interaction endpoints could not be set up.
+    #[error("the Discord reply client could not be set up: {0}")]
+    Replies(#[from] ReplyError),
 }
 
 /// The processor `config` describes, around `registry`, with AWS clients
@@ -60,7 +65,8 @@ pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Proce
     build_with(config, registry, &sdk)
 }
 
-/// The processor `config` describes, around `registry`: the DynamoDB
+/// The processor `config` describes, around `registry`: the client of
+/// Discord's interaction endpoints, the DynamoDB
 /// idempotency store when `IDEMPOTENCY_TABLE` names one, and the built-in
 /// destinations it turns on, their clients built here, once, from `sdk`.
 /// Nothing is read here: a forwarding secret in SSM is read on first use, so
@@ -71,7 +77,10 @@ pub fn build_with(
     registry: Registry,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Processor, BuildError> {
-    let mut processor = Processor::new(registry, config.concurrency);
+    // No request is made until an interaction arrives.
+    let replies = HttpReplyApi::new(&config.replies.api_base_url)?;
+    let mut processor = Processor::new(registry, config.concurrency)
+        .with_replies(Arc::new(replies), config.replies.fallback_message.clone());
     if let Some(store) = &config.idempotency {
         let dynamodb = DynamoDbStore::new(DynamoDbStore::client(sdk), store.table.clone());
         processor = processor.with_idempotency(Idempotency {

@@ -13,8 +13,12 @@ use crate::sender::Sender;
 
 /// The EventBridge bus every event is put on; unset turns the destination off.
 pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
-/// Comma-separated event types the bus gets; unset means every type.
+/// Comma-separated event types the bus gets; unset means every type but
+/// interactions, which go only where named.
 pub const EVENT_BUS_TYPES: &str = "EVENT_BUS_TYPES";
+/// `true` puts an interaction's token in the bus detail; by default it is
+/// left out (a bus rule's target rarely needs to reply).
+pub const EVENT_BUS_INTERACTION_TOKEN: &str = "EVENT_BUS_INTERACTION_TOKEN";
 /// The URL each event is POSTed to, signed; unset turns forwarding off.
 pub const FORWARD_URL: &str = "FORWARD_URL";
 /// The Standard Webhooks signing secret (`whsec_…`) for forwarded events.
@@ -23,7 +27,8 @@ pub const FORWARD_SECRET: &str = "FORWARD_SECRET";
 pub const FORWARD_SECRET_PARAMETER: &str = "FORWARD_SECRET_PARAMETER";
 /// How long one forwarded POST may take, in milliseconds.
 pub const FORWARD_TIMEOUT_MS: &str = "FORWARD_TIMEOUT_MS";
-/// Comma-separated event types forwarded; unset means every type.
+/// Comma-separated event types forwarded; unset means every type but
+/// interactions, which go only where named.
 pub const FORWARD_EVENT_TYPES: &str = "FORWARD_EVENT_TYPES";
 
 /// How long a forwarded POST may take when `FORWARD_TIMEOUT_MS` is unset.
@@ -54,6 +59,8 @@ pub struct EventBusConfig {
     pub bus: String,
     /// Which event types go to it.
     pub types: TypeFilter,
+    /// Whether an interaction's detail keeps its token.
+    pub interaction_token: bool,
 }
 
 /// Where and how events are forwarded over HTTP.
@@ -176,7 +183,9 @@ impl fmt::Debug for ForwardSecret {
 /// it is taken rather than refused as a typo: `new:QUEST_COMPLETED`.
 pub const NEW_TYPE_PREFIX: &str = "new:";
 
-/// Which event types a destination takes: every type, or a listed few.
+/// Which event types a destination takes: every type (but interactions,
+/// which carry a reply token and go only where a list names them), or a
+/// listed few.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TypeFilter(Option<BTreeSet<String>>);
 
@@ -191,9 +200,10 @@ impl TypeFilter {
 
     /// True when events of `event_type` go through.
     pub fn accepts(&self, event_type: &str) -> bool {
-        self.0
-            .as_ref()
-            .is_none_or(|listed| listed.contains(event_type))
+        match &self.0 {
+            Some(listed) => listed.contains(event_type),
+            None => Sender::of_event_type(event_type) != Some(Sender::DiscordInteraction),
+        }
     }
 
     /// Listed types no sender is known to send: types newer than this build,
@@ -272,6 +282,17 @@ impl DestinationsConfig {
             Some(bus) => Some(EventBusConfig {
                 bus: bus.trim().to_owned(),
                 types: TypeFilter::parse(get, EVENT_BUS_TYPES)?,
+                interaction_token: match get(EVENT_BUS_INTERACTION_TOKEN).as_deref().map(str::trim)
+                {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => {
+                        return Err(ConfigError::Invalid {
+                            variable: EVENT_BUS_INTERACTION_TOKEN,
+                            reason: "expected true or false".into(),
+                        })
+                    }
+                },
             }),
         };
         let forward = match get(FORWARD_URL) {

@@ -11,6 +11,8 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 
+use crate::sender::Sender;
+
 use super::config::{EventBusConfig, TypeFilter};
 use crate::processor::{Delivery, Destination, HandlerError, Sending};
 
@@ -27,6 +29,7 @@ pub struct EventBus {
     client: aws_sdk_eventbridge::Client,
     bus: String,
     types: TypeFilter,
+    interaction_token: bool,
 }
 
 /// One event ready to put, or why it cannot be.
@@ -39,6 +42,7 @@ impl EventBus {
             client,
             bus: config.bus.clone(),
             types: config.types.clone(),
+            interaction_token: config.interaction_token,
         }
     }
 
@@ -62,7 +66,10 @@ impl EventBus {
         let source = format!("switchboard.{}", envelope.source.as_str());
         // The envelope's JSON has `payload` as an object already: it is the
         // sender's JSON, embedded raw.
-        let detail = serde_json::to_string(envelope)?;
+        let detail = match envelope.source {
+            Sender::DiscordInteraction if !self.interaction_token => without_token(envelope)?,
+            _ => serde_json::to_string(envelope)?,
+        };
         let time = DateTime::from_millis(envelope.received_at.timestamp_millis());
         let size = entry_size(&source, &envelope.event_type, &detail, true);
         if size > MAX_BYTES_PER_CALL {
@@ -112,6 +119,16 @@ impl EventBus {
             })
             .collect()
     }
+}
+
+/// The envelope's JSON with the interaction's `token` taken out of its
+/// payload: a bus rule's targets must not be able to reply as the app.
+fn without_token(envelope: &crate::envelope::Envelope) -> Result<String, serde_json::Error> {
+    let mut detail = serde_json::to_value(envelope)?;
+    if let Some(payload) = detail.get_mut("payload").and_then(|p| p.as_object_mut()) {
+        payload.remove("token");
+    }
+    serde_json::to_string(&detail)
 }
 
 impl Destination for EventBus {

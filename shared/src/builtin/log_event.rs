@@ -59,6 +59,10 @@ pub(crate) fn event_ids(event: &Event) -> (Option<&str>, Option<&str>) {
             };
             (webhook.application_id.as_deref(), subject)
         }
+        Event::Interaction(interaction) => (
+            Some(interaction.application_id.as_str()),
+            Some(interaction.id.as_str()),
+        ),
         Event::Pluralkit(dispatch) => {
             let subject = match &dispatch.event {
                 PluralkitEvent::Unknown { .. } => None,

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use crate::builtin::config::DestinationsConfig;
 use crate::discord::DiscordConfig;
+use crate::interactions::config::RepliesConfig;
+use crate::interactions::InteractionsConfig;
 use crate::pluralkit::{PluralKitConfig, TenantsConfig};
 use crate::processor::idempotency::{DEFAULT_TTL, MIN_TTL};
 
@@ -50,10 +52,15 @@ pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
 pub const IDEMPOTENCY_TTL_SECS: &str = "IDEMPOTENCY_TTL_SECS";
 /// A DynamoDB endpoint other than AWS's, such as a local server.
 pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+// The interactions route's variables live with its configuration.
+pub use crate::interactions::config::{
+    DISCORD_API_BASE_URL, DISCORD_EPHEMERAL_COMMANDS, DISCORD_INTERACTION_FAILURE_MESSAGE,
+    DISCORD_INTERACTION_FALLBACK_MESSAGE,
+};
 // The built-in destinations' variables live with their configuration.
 pub use crate::builtin::config::{
-    EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES, FORWARD_SECRET, FORWARD_SECRET_PARAMETER,
-    FORWARD_TIMEOUT_MS, FORWARD_URL,
+    EVENT_BUS_INTERACTION_TOKEN, EVENT_BUS_NAME, EVENT_BUS_TYPES, FORWARD_EVENT_TYPES,
+    FORWARD_SECRET, FORWARD_SECRET_PARAMETER, FORWARD_TIMEOUT_MS, FORWARD_URL,
 };
 /// EventBridge's endpoint, for local development against moto.
 pub const AWS_ENDPOINT_URL_EVENTBRIDGE: &str = "AWS_ENDPOINT_URL_EVENTBRIDGE";
@@ -87,8 +94,11 @@ pub const DEFAULT_PROCESSOR_CONCURRENCY: usize = 8;
 pub struct IngestConfig {
     /// The queue every accepted event goes to.
     pub queue_url: String,
-    /// Discord's settings; `None` turns `/discord` off.
+    /// Discord's settings; `None` turns `/discord` and
+    /// `/discord/interactions` off.
     pub discord: Option<DiscordConfig>,
+    /// The interactions route's settings; on whenever Discord is.
+    pub interactions: Option<InteractionsConfig>,
     /// PluralKit's settings; `None` turns `/pluralkit` off.
     pub pluralkit: Option<PluralKitConfig>,
     /// The many-system route's settings; `None` turns `/pluralkit/{tenant}` off.
@@ -112,6 +122,10 @@ impl IngestConfig {
             variable: QUEUE_URL,
         })?;
         let discord = DiscordConfig::from_lookup(&get)?;
+        let interactions = match discord {
+            Some(_) => Some(InteractionsConfig::from_lookup(&get)?),
+            None => None,
+        };
         let pluralkit = PluralKitConfig::from_lookup(&get)?;
         let pluralkit_tenants = TenantsConfig::from_lookup(&get)?;
         if discord.is_none() && pluralkit.is_none() && pluralkit_tenants.is_none() {
@@ -133,6 +147,7 @@ impl IngestConfig {
         Ok(Self {
             queue_url,
             discord,
+            interactions,
             pluralkit,
             pluralkit_tenants,
             max_body_bytes,
@@ -167,6 +182,8 @@ pub struct ProcessorConfig {
     pub idempotency: Option<IdempotencyConfig>,
     /// The built-in destinations turned on.
     pub destinations: DestinationsConfig,
+    /// How interactions are replied to.
+    pub replies: RepliesConfig,
 }
 
 /// Where and how long the processor remembers handled events.
@@ -219,6 +236,7 @@ impl ProcessorConfig {
             concurrency,
             idempotency,
             destinations: DestinationsConfig::from_lookup(&get)?,
+            replies: RepliesConfig::from_lookup(&get)?,
         })
     }
 

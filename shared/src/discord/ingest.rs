@@ -81,5 +81,6 @@ pub(crate) fn accept(
     Ok(Accepted::Event {
         event: queued_event(Sender::Discord, event_type, arrival, payload, owner, None),
         deadline: config.enqueue_deadline,
+        answer: None,
     })
 }

@@ -113,6 +113,7 @@ impl Dispatch {
                 tenant,
             ),
             deadline,
+            answer: None,
         })
     }
 }

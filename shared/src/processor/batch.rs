@@ -13,13 +13,14 @@ use futures::{FutureExt, StreamExt};
 
 use super::destination::{Delivery, Destination};
 use super::event::{Event, EventContext};
-use super::handler::HandlerError;
+use super::handler::{Handler, HandlerError};
 use super::idempotency::{
     Claim, ClaimWindow, Effects, Idempotency, StoreError, HANDLERS, IN_PROGRESS_MARGIN,
     IN_PROGRESS_WITHOUT_DEADLINE,
 };
 use super::registry::Registry;
 use crate::envelope::Envelope;
+use crate::interactions::{InteractionFallback, Reply, ReplyApi};
 use crate::sender::Sender;
 use crate::telemetry;
 
@@ -120,6 +121,19 @@ pub struct Processor {
     concurrency: usize,
     idempotency: Option<Idempotency>,
     destinations: Vec<Arc<dyn Destination>>,
+    replies: Option<Replies>,
+}
+
+/// How the processor replies to interactions.
+struct Replies {
+    api: Arc<dyn ReplyApi>,
+    fallback: InteractionFallback,
+}
+
+impl std::fmt::Debug for Replies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replies").finish_non_exhaustive()
+    }
 }
 
 impl Processor {
@@ -130,7 +144,21 @@ impl Processor {
             concurrency,
             idempotency: None,
             destinations: Vec::new(),
+            replies: None,
         }
+    }
+
+    /// Replies to interactions through `api`: each interaction's handlers
+    /// get a [`Reply`] in their context, and an interaction no route takes
+    /// has its deferred answer replaced by `fallback_message`.
+    pub fn with_replies(mut self, api: Arc<dyn ReplyApi>, fallback_message: String) -> Self {
+        self.replies = Some(Replies {
+            api,
+            fallback: InteractionFallback {
+                message: fallback_message,
+            },
+        });
+        self
     }
 
     /// Guards every record with `idempotency`: handlers run once per dedupe key.
@@ -160,6 +188,7 @@ impl Processor {
             registry: &self.registry,
             idempotency: self.idempotency.as_ref(),
             destinations: &self.destinations,
+            replies: self.replies.as_ref(),
             concurrency: self.concurrency.max(1),
             deadline,
         };
@@ -186,6 +215,7 @@ pub async fn process_batch(
         registry,
         idempotency: None,
         destinations: &[],
+        replies: None,
         concurrency: concurrency.max(1),
         deadline,
     };
@@ -251,6 +281,7 @@ struct Parts<'a> {
     registry: &'a Registry,
     idempotency: Option<&'a Idempotency>,
     destinations: &'a [Arc<dyn Destination>],
+    replies: Option<&'a Replies>,
     concurrency: usize,
     deadline: Option<tokio::time::Instant>,
 }
@@ -314,6 +345,12 @@ impl Parts<'_> {
         admitted.sort_unstable_by_key(|record| record.index);
         self.run_effects(&admitted, &mut outcomes, work_deadline)
             .await;
+        for record in &admitted {
+            let expired = record.context.reply.as_ref().is_some_and(Reply::expired);
+            if expired && outcomes[record.index].is_ok() {
+                success[record.index] = "expired";
+            }
+        }
 
         let mut response = SqsBatchResponse::default();
         for (index, (message_id, outcome)) in message_ids.into_iter().zip(outcomes).enumerate() {
@@ -405,7 +442,9 @@ impl Parts<'_> {
             )
             .map(|(position, record)| async move {
                 let started = Instant::now();
-                let result = run_handlers(self.registry, &record.event, &record.context).await;
+                let fallback = self.replies.map(|replies| &replies.fallback);
+                let result =
+                    run_handlers(self.registry, fallback, &record.event, &record.context).await;
                 telemetry::handler_duration(record.envelope.source.as_str(), started.elapsed());
                 (position, result)
             })
@@ -514,6 +553,14 @@ impl Parts<'_> {
             event_id: envelope.id,
             tenant: envelope.tenant.clone(),
             guarded: self.idempotency.is_some(),
+            reply: match (&event, self.replies) {
+                (Event::Interaction(interaction), Some(replies)) => Some(Reply::new(
+                    Arc::clone(&replies.api),
+                    interaction,
+                    self.work_deadline(),
+                )),
+                _ => None,
+            },
         };
         tracing::trace!(
             message_id = context.message_id.as_str(),
@@ -713,18 +760,50 @@ async fn settle(
     Ok(())
 }
 
+/// Runs the event's handlers in order. An interaction whose token has
+/// expired runs none (a reply is no longer possible) and succeeds as
+/// `expired`; so does one whose handler failed because Discord said the
+/// token is gone. An interaction no route takes is answered by `fallback`
+/// after the registry's own fallback.
 async fn run_handlers(
     registry: &Registry,
+    fallback: Option<&InteractionFallback>,
     event: &Event,
     context: &EventContext,
 ) -> Result<(), RecordFailure> {
-    for handler in registry.handlers_for(event) {
+    let expired = || context.reply.as_ref().is_some_and(Reply::expired);
+    if expired() {
+        tracing::warn!(
+            message_id = context.message_id.as_str(),
+            event_type = context.event_type.as_str(),
+            "interaction token expired before its record ran; acknowledged without replying"
+        );
+        return Ok(());
+    }
+    let route = registry.route_for(event);
+    let interaction_fallback = match (route, event) {
+        (None, Event::Interaction(_)) => fallback,
+        _ => None,
+    };
+    let handlers = route.unwrap_or_else(|| registry.handlers_for(event));
+    let last = interaction_fallback.map(|fallback| fallback as &dyn Handler);
+    for handler in handlers.iter().map(|h| h.as_ref()).chain(last) {
         // A panicking handler fails its own record, not the whole batch.
-        AssertUnwindSafe(handler.handle(event, context))
+        let result = AssertUnwindSafe(handler.handle(event, context))
             .catch_unwind()
             .await
-            .map_err(|_| RecordFailure::Panicked)?
-            .map_err(RecordFailure::Handler)?;
+            .map_err(|_| RecordFailure::Panicked)?;
+        if let Err(error) = result {
+            if expired() {
+                tracing::warn!(
+                    message_id = context.message_id.as_str(),
+                    event_type = context.event_type.as_str(),
+                    "interaction token expired while its handler replied; acknowledged"
+                );
+                return Ok(());
+            }
+            return Err(RecordFailure::Handler(error));
+        }
     }
     Ok(())
 }

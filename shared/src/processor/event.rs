@@ -4,14 +4,17 @@
 use chrono::{DateTime, Utc};
 
 use crate::envelope::Envelope;
+use crate::interactions::{Interaction, InteractionBody, Reply};
 use crate::sender::Sender;
-use crate::{discord, pluralkit};
+use crate::{discord, interactions, pluralkit};
 
-/// A typed event from either sender.
+/// A typed event from any sender.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A Discord webhook event.
     Discord(discord::WebhookEvent),
+    /// A Discord interaction: a command, a component, a modal submit.
+    Interaction(Interaction),
     /// A PluralKit dispatch.
     Pluralkit(pluralkit::DispatchEvent),
 }
@@ -21,6 +24,9 @@ pub enum Event {
 pub enum EventKind {
     /// A Discord event type.
     Discord(discord::EventType),
+    /// An interaction type (every command, every component…). Routes by
+    /// command name or `custom_id` are [`interactions::InteractionRoute`]s.
+    Interaction(interactions::EventType),
     /// A PluralKit event type.
     Pluralkit(pluralkit::EventType),
 }
@@ -30,6 +36,7 @@ impl EventKind {
     pub fn sender(&self) -> Sender {
         match self {
             EventKind::Discord(_) => Sender::Discord,
+            EventKind::Interaction(_) => Sender::DiscordInteraction,
             EventKind::Pluralkit(_) => Sender::Pluralkit,
         }
     }
@@ -38,6 +45,7 @@ impl EventKind {
     pub fn as_str(&self) -> &str {
         match self {
             EventKind::Discord(kind) => kind.as_str(),
+            EventKind::Interaction(kind) => kind.as_str(),
             EventKind::Pluralkit(kind) => kind.as_str(),
         }
     }
@@ -47,6 +55,7 @@ impl EventKind {
     pub(crate) fn normalized(self) -> Self {
         match self {
             EventKind::Discord(kind) => EventKind::Discord(kind.as_str().into()),
+            EventKind::Interaction(kind) => EventKind::Interaction(kind.as_str().into()),
             EventKind::Pluralkit(kind) => EventKind::Pluralkit(kind.as_str().into()),
         }
     }
@@ -55,6 +64,12 @@ impl EventKind {
 impl From<discord::EventType> for EventKind {
     fn from(kind: discord::EventType) -> Self {
         EventKind::Discord(kind)
+    }
+}
+
+impl From<interactions::EventType> for EventKind {
+    fn from(kind: interactions::EventType) -> Self {
+        EventKind::Interaction(kind)
     }
 }
 
@@ -71,6 +86,9 @@ impl Event {
             Sender::Discord => {
                 discord::WebhookEvent::from_json(envelope.payload.get()).map(Event::Discord)
             }
+            Sender::DiscordInteraction => {
+                Interaction::from_json(envelope.payload.get()).map(Event::Interaction)
+            }
             Sender::Pluralkit => {
                 pluralkit::DispatchEvent::from_json(envelope.payload.get()).map(Event::Pluralkit)
             }
@@ -81,6 +99,7 @@ impl Event {
     pub fn kind(&self) -> EventKind {
         match self {
             Event::Discord(event) => EventKind::Discord(event.event.kind()),
+            Event::Interaction(interaction) => EventKind::Interaction(interaction.kind.clone()),
             Event::Pluralkit(event) => EventKind::Pluralkit(event.event.kind()),
         }
     }
@@ -90,6 +109,7 @@ impl Event {
     pub fn is_unknown(&self) -> bool {
         match self {
             Event::Discord(event) => event.event.is_unknown(),
+            Event::Interaction(interaction) => interaction.kind.is_unknown(),
             Event::Pluralkit(event) => event.event.is_unknown(),
         }
     }
@@ -98,6 +118,10 @@ impl Event {
     /// them, so it was decoded as unknown, raw data kept, and goes to the
     /// fallback.
     pub fn is_misfit(&self) -> bool {
+        if let Event::Interaction(interaction) = self {
+            // Still routed by its name; its handlers get the raw JSON.
+            return matches!(interaction.body, InteractionBody::Raw(_));
+        }
         match self.kind() {
             EventKind::Discord(kind) => {
                 kind.is_unknown() && !discord::EventType::from(kind.as_str()).is_unknown()
@@ -105,6 +129,7 @@ impl Event {
             EventKind::Pluralkit(kind) => {
                 kind.is_unknown() && !pluralkit::EventType::from(kind.as_str()).is_unknown()
             }
+            EventKind::Interaction(_) => false,
         }
     }
 }
@@ -132,4 +157,8 @@ pub struct EventContext {
     /// True when the idempotency store guards this record: the handlers run
     /// once per `dedupe_key`, and a handler need not deduplicate itself.
     pub guarded: bool,
+    /// For an interaction, the client that edits its deferred answer and
+    /// sends followups, within the record's deadline; `None` for other
+    /// events, or when the processor has no reply client.
+    pub reply: Option<Reply>,
 }

@@ -13,4 +13,4 @@ pub use destination::{Delivery, Destination, Sending};
 pub use event::{Event, EventContext, EventKind};
 pub use handler::{Handler, HandlerError};
 pub use idempotency::{Claim, ClaimWindow, Effects, Idempotency, IdempotencyStore, StoreError};
-pub use registry::{Registry, RegistryBuilder, RegistryError};
+pub use registry::{Registry, RegistryBuilder, RegistryError, RouteKey};
