@@ -75,9 +75,10 @@ run: tools
 listen:
 	$(CLI) listen --port $(LISTEN_PORT)
 
-# `make send EVENT=CREATE_SWITCH TENANT=alpha` sends to a local tenant's route.
+# `make send EVENT=CREATE_SWITCH TENANT=alpha` sends to a local tenant's route;
+# `make send EVENT=APPLICATION_COMMAND NAME=ping` sends a slash command.
 send:
-	$(CLI) send $(EVENT) $(if $(TENANT),--tenant $(TENANT))
+	$(CLI) send $(EVENT) $(if $(TENANT),--tenant $(TENANT)) $(if $(NAME),--name $(NAME))
 
 # `make peek BUS=1` shows what the local event bus delivered; DLQ=1 the DLQ.
 peek:

@@ -6,6 +6,7 @@ pub mod batches;
 pub mod buses;
 pub mod config;
 pub mod destinations;
+pub mod discord_api;
 pub mod event_source;
 pub mod fixtures;
 pub mod local;
@@ -25,6 +26,7 @@ pub use batches::{failed_ids, sqs_event};
 pub use buses::{create_bus_to_queue, BusToQueue};
 pub use config::TestConfig;
 pub use destinations::{Behaviour, RecordingDestination};
+pub use discord_api::{ApiCall, DiscordApi, Races, Target};
 pub use fixtures::{fixture, fixture_envelope, repo_root};
 pub use local::{
     local_aws_settings, local_dynamodb_client, local_eventbridge_client, local_sdk_config,

@@ -1,7 +1,8 @@
 //! `switchboard stack` (what `make run` starts): moto on loopback, the queue
 //! and its DLQ, the idempotency table, an event bus whose rule copies every
-//! event to a queue, `cargo lambda watch` with both functions' environment, and the
-//! poller. Ctrl-C stops everything it started, and nothing else.
+//! event to a queue, a stand-in for Discord's interaction endpoints (which
+//! prints each edit and followup), `cargo lambda watch` with both functions'
+//! environment, and the poller. Ctrl-C stops everything it started, and nothing else.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -12,13 +13,13 @@ use clap::Args;
 use switchboard::config::{
     AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE,
     AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM, AWS_REGION, AWS_SECRET_ACCESS_KEY,
-    DISCORD_PUBLIC_KEY, EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE,
-    PLURALKIT_SIGNING_TOKEN_PARAMETER, PLURALKIT_TENANT_TABLE, QUEUE_URL,
+    DISCORD_API_BASE_URL, DISCORD_PUBLIC_KEY, EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_URL,
+    IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN_PARAMETER, PLURALKIT_TENANT_TABLE, QUEUE_URL,
 };
 use switchboard_devkit::{
     create_bus_to_queue, create_idempotency_table, create_queues, create_tenant_table,
     local_dynamodb_client, local_eventbridge_client, local_sqs_client, local_ssm_client,
-    wait_for_port, LOCAL_REGION,
+    wait_for_port, ApiCall, DiscordApi, Races, Target, LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
@@ -210,6 +211,20 @@ async fn start_and_serve(
         .await
         .map_err(|e| format!("SSM: {}", aws_sdk_ssm::error::DisplayErrorContext(e)))?;
 
+    // Discord's interaction endpoints, as Discord answers them: the first
+    // edit of each interaction gets 404 10015, as Discord's sometimes does
+    // while it registers a deferral, and the processor retries it.
+    let discord_api = DiscordApi::start_with(
+        0,
+        Races {
+            unknown_webhook_first: true,
+            rate_limit_first: None,
+        },
+        print_call,
+    )
+    .await?;
+    let discord_api_url = discord_api.base_url();
+
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
     let public_key = keys.public_key_hex();
@@ -224,6 +239,7 @@ async fn start_and_serve(
         (IDEMPOTENCY_TABLE, &table),
         (PLURALKIT_TENANT_TABLE, &tenant_table),
         (EVENT_BUS_NAME, &bus.bus),
+        (DISCORD_API_BASE_URL, &discord_api_url),
         (AWS_REGION, LOCAL_REGION),
         (AWS_DEFAULT_REGION, LOCAL_REGION),
         (AWS_ACCESS_KEY_ID, "testing"),
@@ -287,6 +303,11 @@ async fn start_and_serve(
     println!();
     println!("switchboard local stack is up");
     println!("  Discord webhook URL:    {}/discord", state.ingest_url);
+    println!(
+        "  Interactions URL:       {}/discord/interactions (make send EVENT=APPLICATION_COMMAND NAME=ping)",
+        state.ingest_url
+    );
+    println!("  Discord API stand-in:   {discord_api_url} (prints each edit and followup)");
     println!("  PluralKit webhook URL:  {}/pluralkit", state.ingest_url);
     println!(
         "  PluralKit tenants:      {}/pluralkit/{{{}}} (table {tenant_table}; make send EVENT=CREATE_SWITCH TENANT={})",
@@ -314,10 +335,27 @@ async fn start_and_serve(
     println!();
 
     let poller = run_poller(client, queue_url, state.invoke_url.clone(), 10);
+    // Served until the stack stops.
+    let _discord_api = discord_api;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = poller => result,
         _ = tokio::signal::ctrl_c() => { eprintln!("stopping the stack"); Ok(()) }
         _ = terminate.recv() => { eprintln!("stopping the stack"); Ok(()) }
     }
+}
+
+/// One line per call to the Discord stand-in: what the processor sent, never
+/// the token.
+fn print_call(call: &ApiCall) {
+    let target = match &call.target {
+        Target::Original => "@original".to_owned(),
+        Target::Message(id) => format!("message {id}"),
+        Target::Followup => "followup".to_owned(),
+    };
+    let content = call.body["content"].as_str().unwrap_or("");
+    println!(
+        "discord api: {} {target} of application {} -> {}  {content:?}",
+        call.method, call.application_id, call.status
+    );
 }
