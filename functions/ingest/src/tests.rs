@@ -29,6 +29,7 @@ fn fixed_now() -> DateTime<Utc> {
 #[derive(Default)]
 struct FakeQueue {
     sent: Mutex<Vec<String>>,
+    attributes: Mutex<Vec<String>>,
     deadlines: Mutex<Vec<Duration>>,
     fail: bool,
 }
@@ -41,6 +42,12 @@ impl EventQueue for FakeQueue {
             return Err(QueueError::DeadlineExceeded(deadline));
         }
         self.sent.lock().unwrap().push(event.envelope.to_json());
+        self.attributes.lock().unwrap().extend(
+            event
+                .attributes
+                .iter()
+                .map(|a| format!("{}={}", a.name, a.value)),
+        );
         Ok(())
     }
 }
@@ -651,4 +658,221 @@ async fn an_unpinned_tenant_is_never_accepted_for_a_system_the_table_cannot_conf
     let raced = tenant_ingest(OneTenant::default());
     assert_eq!(send(&raced, Shape::HttpApiV2, &request).await.status, 401);
     assert!(raced.queue().sent.lock().unwrap().is_empty());
+}
+
+mod interactions {
+    //! Every row of the interactions answer table, through the whole path.
+
+    use super::*;
+    use switchboard::interactions::{
+        Inline, InlineResponder, InteractionAnswer, InteractionRequest, InteractionsConfig,
+    };
+    use switchboard::Sender;
+
+    const PATH: &str = "/discord/interactions";
+
+    fn body(event_type: &str) -> String {
+        switchboard_devkit::fixture(Sender::DiscordInteraction, event_type).unwrap()
+    }
+
+    fn with_config(interactions: InteractionsConfig, fail: bool) -> Arc<Ingest<FakeQueue>> {
+        let config = TestConfig::new()
+            .discord_key(&key())
+            .interactions(interactions)
+            .build();
+        Arc::new(
+            Ingest::new(
+                config,
+                FakeQueue {
+                    fail,
+                    ..FakeQueue::default()
+                },
+            )
+            .with_clock(fixed_now),
+        )
+    }
+
+    fn ephemeral(names: &[&str]) -> InteractionsConfig {
+        InteractionsConfig {
+            ephemeral: names.iter().map(|name| name.to_string()).collect(),
+            ..InteractionsConfig::default()
+        }
+    }
+
+    async fn post(ingest: &Arc<Ingest<FakeQueue>>, shape: Shape, body: &str) -> Answer {
+        let (sig, ts) = signed_headers(body, NOW);
+        let request = HttpRequest::post(PATH, body).headers([
+            ("x-signature-ed25519".to_string(), sig),
+            ("x-signature-timestamp".to_string(), ts),
+        ]);
+        send(ingest, shape, &request).await
+    }
+
+    fn queued(ingest: &Arc<Ingest<FakeQueue>>) -> Vec<String> {
+        ingest.queue().sent.lock().unwrap().clone()
+    }
+
+    #[tokio::test]
+    async fn every_row_of_the_answer_table() {
+        let rows: [(&str, &str, bool); 5] = [
+            ("PING", r#"{"type":1}"#, false),
+            ("APPLICATION_COMMAND", r#"{"type":5}"#, true),
+            ("MESSAGE_COMPONENT", r#"{"type":6}"#, true),
+            ("MODAL_SUBMIT", r#"{"type":5}"#, true),
+            (
+                "APPLICATION_COMMAND_AUTOCOMPLETE",
+                r#"{"type":8,"data":{"choices":[]}}"#,
+                false,
+            ),
+        ];
+        for shape in SHAPES {
+            for (event_type, answer, is_queued) in rows {
+                let ingest = with_config(InteractionsConfig::default(), false);
+                let got = post(&ingest, shape, &body(event_type)).await;
+                assert_eq!(got.status, 200, "{event_type} {shape:?}");
+                assert_eq!(got.body, answer, "{event_type} {shape:?}");
+                assert_eq!(got.header("content-type"), Some("application/json"));
+                let sent = queued(&ingest);
+                assert_eq!(sent.len(), usize::from(is_queued), "{event_type}");
+                if let Some(envelope) = sent.first() {
+                    let envelope = switchboard::Envelope::from_json(envelope).unwrap();
+                    assert_eq!(envelope.source, Sender::DiscordInteraction);
+                    assert_eq!(envelope.event_type, event_type);
+                    assert!(envelope.payload.get().contains("\"token\""), "the processor needs it");
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_ephemeral_command_and_modal_are_deferred_as_ephemeral() {
+        let ingest = with_config(ephemeral(&["ping", "feedback"]), false);
+        for event_type in ["APPLICATION_COMMAND", "MODAL_SUBMIT"] {
+            let got = post(&ingest, Shape::HttpApiV2, &body(event_type)).await;
+            assert_eq!(got.body, r#"{"type":5,"data":{"flags":64}}"#, "{event_type}");
+        }
+        let other = with_config(ephemeral(&["inventory"]), false);
+        let got = post(&other, Shape::HttpApiV2, &body("APPLICATION_COMMAND")).await;
+        assert_eq!(got.body, r#"{"type":5}"#);
+    }
+
+    #[tokio::test]
+    async fn the_dedupe_key_is_the_interaction_id_and_no_attribute_holds_the_token() {
+        let ingest = with_config(InteractionsConfig::default(), false);
+        let text = body("APPLICATION_COMMAND");
+        post(&ingest, Shape::HttpApiV2, &text).await;
+        let reformatted: serde_json::Value = serde_json::from_str(&text).unwrap();
+        post(&ingest, Shape::HttpApiV2, &reformatted.to_string()).await;
+        let sent = queued(&ingest);
+        let keys: Vec<String> = sent
+            .iter()
+            .map(|e| switchboard::Envelope::from_json(e).unwrap().dedupe_key)
+            .collect();
+        assert_eq!(keys[0], keys[1], "the same interaction, another body text");
+        let attributes = ingest.queue().attributes.lock().unwrap().clone();
+        assert!(
+            attributes.contains(&"event_type=APPLICATION_COMMAND".to_string()),
+            "{attributes:?}"
+        );
+        assert!(attributes.iter().all(|a| !a.contains("aW50ZXJhY3Rpb24")), "{attributes:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_or_missing_signatures_get_401_and_nothing_is_queued() {
+        let ingest = with_config(InteractionsConfig::default(), false);
+        let text = body("APPLICATION_COMMAND");
+        let (sig, ts) = signed_headers(&text, NOW);
+        let forged = format!("{}{}", &sig[..126], if sig.ends_with('0') { "11" } else { "00" });
+        let cases: [Vec<(String, String)>; 3] = [
+            vec![],
+            vec![("x-signature-timestamp".into(), ts.clone())],
+            vec![
+                ("x-signature-ed25519".into(), forged),
+                ("x-signature-timestamp".into(), ts),
+            ],
+        ];
+        for headers in cases {
+            let request = HttpRequest::post(PATH, text.as_str()).headers(headers);
+            let got = send(&ingest, Shape::FunctionUrl, &request).await;
+            assert_eq!(got.status, 401);
+        }
+        assert!(queued(&ingest).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_queue_that_fails_gets_the_ephemeral_try_again_message() {
+        let (log, _logging) = CapturedLog::install("info");
+        let config = InteractionsConfig {
+            failure_answer: InteractionAnswer::failure("Busy, try again"),
+            ..InteractionsConfig::default()
+        };
+        let ingest = with_config(config, true);
+        let got = post(&ingest, Shape::HttpApiV2, &body("APPLICATION_COMMAND")).await;
+        assert_eq!(got.status, 200);
+        assert_eq!(
+            got.body,
+            r#"{"data":{"content":"Busy, try again","flags":64},"type":4}"#
+        );
+        let text = log.text();
+        let line = text
+            .lines()
+            .find(|line| line.contains("queue did not take the interaction"))
+            .expect("one error line");
+        assert!(line.contains(r#""outcome":"queue_unavailable""#), "{line}");
+        assert!(line.contains(r#""level":"ERROR""#), "{line}");
+        assert!(!text.contains("aW50ZXJhY3Rpb24"), "the token reached a log line");
+    }
+
+    /// Opens a modal for `/feedback`, queues `/audit` and answers it too,
+    /// and suggests a color.
+    struct Inline3;
+
+    impl InlineResponder for Inline3 {
+        fn respond(&self, interaction: &InteractionRequest<'_>) -> Inline {
+            match interaction.command_name() {
+                Some("ping") => Inline::Answer(InteractionAnswer::failure("modal stand-in")),
+                Some("color") => {
+                    let decoded = interaction.decode().expect("the fixture fits twilight");
+                    assert!(decoded.token.is_empty(), "the token is not handed out");
+                    Inline::AnswerAndQueue(InteractionAnswer::NO_CHOICES)
+                }
+                _ => Inline::Defer,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_inline_responder_answers_and_queues_only_when_asked() {
+        let ingest = with_config(InteractionsConfig::default().with_responder(Inline3), false);
+        let got = post(&ingest, Shape::HttpApiV2, &body("APPLICATION_COMMAND")).await;
+        assert!(got.body.contains("modal stand-in"), "{}", got.body);
+        assert!(queued(&ingest).is_empty(), "answered inline, not queued");
+        let got = post(&ingest, Shape::HttpApiV2, &body("APPLICATION_COMMAND_AUTOCOMPLETE")).await;
+        assert_eq!(got.body, InteractionAnswer::NO_CHOICES.as_str());
+        assert_eq!(queued(&ingest).len(), 1, "queued because it asked");
+    }
+
+    #[tokio::test]
+    async fn webhook_events_on_discord_are_unaffected_and_no_body_type_reroutes() {
+        let ingest = with_config(InteractionsConfig::default(), false);
+        // An interaction PING body on the webhook route is a webhook event
+        // of type 1, which needs an event: refused, never a PONG.
+        let ping = body("PING");
+        let (sig, ts) = signed_headers(&ping, NOW);
+        let request = HttpRequest::post("/discord", ping.as_str()).headers([
+            ("x-signature-ed25519".to_string(), sig),
+            ("x-signature-timestamp".to_string(), ts),
+        ]);
+        let got = send(&ingest, Shape::HttpApiV2, &request).await;
+        assert_ne!(got.body, r#"{"type":1}"#);
+        let (sig, ts) = signed_headers(EVENT, NOW);
+        let request = HttpRequest::post("/discord", EVENT).headers([
+            ("x-signature-ed25519".to_string(), sig),
+            ("x-signature-timestamp".to_string(), ts),
+        ]);
+        assert_eq!(send(&ingest, Shape::HttpApiV2, &request).await.status, 204);
+        // A webhook event body on the interactions route: type 1 is a PING there.
+        let got = post(&ingest, Shape::HttpApiV2, EVENT).await;
+        assert_eq!(got.body, r#"{"type":1}"#);
+    }
 }
