@@ -234,3 +234,42 @@ fn a_partial_update_tells_unchanged_from_cleared() {
     assert_eq!(autoproxy.guild_id.as_deref(), Some("1200000000000000001"));
     assert!(autoproxy.last_latch_timestamp.value().is_some());
 }
+
+#[test]
+fn every_interaction_fixture_decodes_into_twilights_model() {
+    use switchboard::interactions::{EventType, Interaction};
+    let listed: Vec<String> = {
+        let mut names: Vec<String> = Sender::DiscordInteraction
+            .event_type_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(fixture_names(Sender::DiscordInteraction), listed);
+    for name in &listed {
+        let text = switchboard_devkit::fixture(Sender::DiscordInteraction, name).unwrap();
+        let interaction = Interaction::from_json(&text).unwrap();
+        assert_eq!(interaction.kind, EventType::from(name.as_str()), "{name}");
+        let typed = interaction.typed().unwrap_or_else(|| panic!("{name} did not fit twilight"));
+        assert!(typed.token.is_empty(), "{name}: the token is kept apart");
+        assert!(!format!("{interaction:?}").contains("aW50ZXJhY3Rpb24"), "{name}");
+    }
+    let command = Interaction::from_json(
+        &switchboard_devkit::fixture(Sender::DiscordInteraction, "APPLICATION_COMMAND").unwrap(),
+    )
+    .unwrap();
+    let data = command.command().unwrap();
+    assert_eq!((data.name.as_str(), data.options.len()), ("ping", 1));
+    let component = Interaction::from_json(
+        &switchboard_devkit::fixture(Sender::DiscordInteraction, "MESSAGE_COMPONENT").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(component.component().unwrap().custom_id, "buy:sku-42");
+    let modal = Interaction::from_json(
+        &switchboard_devkit::fixture(Sender::DiscordInteraction, "MODAL_SUBMIT").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(modal.modal().unwrap().custom_id, "feedback");
+}

@@ -195,6 +195,52 @@ proptest! {
         }
     }
 
+    /// No verified interaction body, however its type, ids, names and data
+    /// are shaped, makes ingest answer anything but the table's answers, and
+    /// every one queued decodes in the processor.
+    #[test]
+    fn a_verified_interaction_gets_only_the_tables_answers(
+        kind in prop_oneof![(0u64..14).prop_map(|n| n.to_string()), json_text()],
+        id in prop_oneof![Just(r#""1312345678901234567""#.to_string()), json_text()],
+        token in prop_oneof![Just(r#""tok""#.to_string()), json_text()],
+        name in prop_oneof![Just(r#""ping""#.to_string()), Just(r#""secret""#.to_string()), json_text()],
+        data in json_text(),
+        with_data in any::<bool>(),
+    ) {
+        let data_field = if with_data {
+            format!(r#","data":{{"name":{name},"custom_id":{name},"options":{data}}}"#)
+        } else {
+            String::new()
+        };
+        let body = format!(
+            r#"{{"type":{kind},"id":{id},"application_id":"77","token":{token}{data_field}}}"#
+        );
+        let ts = NOW.to_string();
+        let sig = sign_discord_request(&SigningKey::from_bytes(&[1; 32]), &ts, body.as_bytes());
+        let headers = [("x-signature-ed25519", sig.as_bytes()), ("x-signature-timestamp", ts.as_bytes())];
+        let request = IngestRequest { method: "POST", path: "/discord/interactions", headers: &headers, body: body.as_bytes() };
+        let mut config = config();
+        if let Some(interactions) = &mut config.interactions {
+            interactions.ephemeral.insert("secret".into());
+        }
+        use switchboard::interactions::InteractionAnswer as A;
+        match decide(&config, &request, arrival()) {
+            Decision::Answer { answer, .. } => {
+                prop_assert!(answer == A::PONG || answer == A::NO_CHOICES, "{body} -> {}", answer.as_str());
+            }
+            Decision::Enqueue { event, answer, .. } => {
+                let answer = answer.expect("an interaction is answered with a body");
+                prop_assert!(
+                    [A::DEFERRED_MESSAGE, A::DEFERRED_EPHEMERAL, A::DEFERRED_UPDATE].contains(&answer),
+                    "{body} -> {}", answer.as_str()
+                );
+                prop_assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable: {body}");
+            }
+            Decision::Reject { rejection, .. } => prop_assert_eq!(rejection.status(), 400, "{}", body),
+            Decision::AcknowledgePing { .. } => prop_assert!(false, "an interaction acknowledged without a body: {body}"),
+        }
+    }
+
     /// Every authenticated PluralKit body that `decide` queues decodes in the
     /// processor, whatever its ids and data hold.
     #[test]
