@@ -252,9 +252,14 @@ fn every_interaction_fixture_decodes_into_twilights_model() {
         let text = switchboard_devkit::fixture(Sender::DiscordInteraction, name).unwrap();
         let interaction = Interaction::from_json(&text).unwrap();
         assert_eq!(interaction.kind, EventType::from(name.as_str()), "{name}");
-        let typed = interaction.typed().unwrap_or_else(|| panic!("{name} did not fit twilight"));
+        let typed = interaction
+            .typed()
+            .unwrap_or_else(|| panic!("{name} did not fit twilight"));
         assert!(typed.token.is_empty(), "{name}: the token is kept apart");
-        assert!(!format!("{interaction:?}").contains("aW50ZXJhY3Rpb24"), "{name}");
+        assert!(
+            !format!("{interaction:?}").contains("aW50ZXJhY3Rpb24"),
+            "{name}"
+        );
     }
     let command = Interaction::from_json(
         &switchboard_devkit::fixture(Sender::DiscordInteraction, "APPLICATION_COMMAND").unwrap(),

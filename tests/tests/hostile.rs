@@ -129,6 +129,7 @@ fn corpus() -> Vec<Case> {
         routing_cases(&signed),
         token_cases(),
         review_cases(&signed),
+        interaction_cases(),
     ]
     .into_iter()
     .flatten()
@@ -720,6 +721,130 @@ fn review_cases(signed_request: &Signed) -> Vec<Case> {
     cases
 }
 
+/// The interactions route, verified exactly as `/discord` is: bit flips,
+/// missing headers, the wrong key, a stale timestamp, bodies that verify but
+/// are not interactions it can answer, and the route's exact path. Nothing
+/// here may be queued (a PING and an autocomplete are answered inline).
+fn interaction_cases() -> Vec<Case> {
+    const PATH: &str = "/discord/interactions";
+    let ts = now();
+    let command = switchboard_devkit::fixture(
+        switchboard::Sender::DiscordInteraction,
+        "APPLICATION_COMMAND",
+    )
+    .unwrap()
+    .into_bytes();
+    let good = signed(&command, &ts, &key());
+    let mut cases = Vec::new();
+    for position in (0..128).step_by(8) {
+        let mut sig = good[0].1.clone().into_bytes();
+        sig[position] = if sig[position] == b'0' { b'1' } else { b'0' };
+        let headers = vec![
+            (
+                "x-signature-ed25519".into(),
+                String::from_utf8(sig).unwrap(),
+            ),
+            ("x-signature-timestamp".into(), ts.clone()),
+        ];
+        cases.push(Case::new(
+            "interactions: signature bit flip",
+            PATH,
+            headers,
+            command.clone(),
+            401,
+        ));
+    }
+    for position in (0..command.len()).step_by(command.len() / 8).take(8) {
+        let mut body = command.clone();
+        body[position] ^= 0x01;
+        cases.push(Case::new(
+            "interactions: body bit flip",
+            PATH,
+            good.clone(),
+            body,
+            401,
+        ));
+    }
+    for keep in [vec![], vec![good[0].clone()], vec![good[1].clone()]] {
+        cases.push(Case::new(
+            "interactions: missing header",
+            PATH,
+            keep,
+            command.clone(),
+            401,
+        ));
+    }
+    cases.push(Case::new(
+        "interactions: wrong key",
+        PATH,
+        signed(&command, &ts, &SigningKey::from_bytes(&[9; 32])),
+        command.clone(),
+        401,
+    ));
+    let stale = (Utc::now().timestamp() - 3_600).to_string();
+    cases.push(Case::new(
+        "interactions: stale timestamp",
+        PATH,
+        signed(&command, &stale, &key()),
+        command.clone(),
+        401,
+    ));
+    let ping = br#"{"type":1,"id":"1","application_id":"2","token":"t"}"#.to_vec();
+    let complete = switchboard_devkit::fixture(
+        switchboard::Sender::DiscordInteraction,
+        "APPLICATION_COMMAND_AUTOCOMPLETE",
+    )
+    .unwrap()
+    .into_bytes();
+    for (path, body) in [
+        (PATH, &ping),
+        ("/discord/interactions/", &ping),
+        (PATH, &complete),
+    ] {
+        cases.push(Case::new(
+            "interactions: answered inline",
+            path,
+            signed(body, &ts, &key()),
+            body.clone(),
+            200,
+        ));
+    }
+    for body in [
+        br#"{"type":0,"id":"1","application_id":"2","token":"t"}"#.to_vec(),
+        br#"{"type":99,"id":"1","application_id":"2","token":"t"}"#.to_vec(),
+        br#"{"type":2,"id":"1","application_id":"2"}"#.to_vec(),
+        b"type=2".to_vec(),
+    ] {
+        cases.push(Case::new(
+            "interactions: verified, not answerable",
+            PATH,
+            signed(&body, &ts, &key()),
+            body,
+            400,
+        ));
+    }
+    for path in ["/discord/interactions/x", "/discord/interaction"] {
+        cases.push(Case::new(
+            "interactions: wrong path",
+            path,
+            good.clone(),
+            command.clone(),
+            404,
+        ));
+    }
+    cases.push(
+        Case::new(
+            "interactions: method",
+            PATH,
+            good.clone(),
+            command.clone(),
+            405,
+        )
+        .with_method("GET"),
+    );
+    cases
+}
+
 /// Every class with the status its cases get and how many there are, as
 /// RELIABILITY.md's table lists them.
 const PINNED_TABLE: &[(&str, u16, usize)] = &[
@@ -737,6 +862,15 @@ const PINNED_TABLE: &[(&str, u16, usize)] = &[
     ("empty body", 400, 2),
     ("empty body", 401, 1),
     ("huge number", 400, 4),
+    ("interactions: answered inline", 200, 3),
+    ("interactions: body bit flip", 401, 8),
+    ("interactions: method", 405, 1),
+    ("interactions: missing header", 401, 3),
+    ("interactions: signature bit flip", 401, 16),
+    ("interactions: stale timestamp", 401, 1),
+    ("interactions: verified, not answerable", 400, 4),
+    ("interactions: wrong key", 401, 1),
+    ("interactions: wrong path", 404, 2),
     ("invalid base64", 400, 6),
     ("invalid utf-8", 400, 2),
     ("malformed hex", 401, 11),
@@ -823,7 +957,7 @@ async fn hostile_requests_get_their_exact_status_and_nothing_is_queued() {
     let cases = corpus();
     assert_eq!(
         cases.len(),
-        269,
+        308,
         "the corpus's size is pinned (RELIABILITY.md)"
     );
     let mut table: BTreeMap<(&str, u16), usize> = BTreeMap::new();

@@ -738,7 +738,10 @@ mod interactions {
                     let envelope = switchboard::Envelope::from_json(envelope).unwrap();
                     assert_eq!(envelope.source, Sender::DiscordInteraction);
                     assert_eq!(envelope.event_type, event_type);
-                    assert!(envelope.payload.get().contains("\"token\""), "the processor needs it");
+                    assert!(
+                        envelope.payload.get().contains("\"token\""),
+                        "the processor needs it"
+                    );
                 }
             }
         }
@@ -749,7 +752,10 @@ mod interactions {
         let ingest = with_config(ephemeral(&["ping", "feedback"]), false);
         for event_type in ["APPLICATION_COMMAND", "MODAL_SUBMIT"] {
             let got = post(&ingest, Shape::HttpApiV2, &body(event_type)).await;
-            assert_eq!(got.body, r#"{"type":5,"data":{"flags":64}}"#, "{event_type}");
+            assert_eq!(
+                got.body, r#"{"type":5,"data":{"flags":64}}"#,
+                "{event_type}"
+            );
         }
         let other = with_config(ephemeral(&["inventory"]), false);
         let got = post(&other, Shape::HttpApiV2, &body("APPLICATION_COMMAND")).await;
@@ -774,7 +780,10 @@ mod interactions {
             attributes.contains(&"event_type=APPLICATION_COMMAND".to_string()),
             "{attributes:?}"
         );
-        assert!(attributes.iter().all(|a| !a.contains("aW50ZXJhY3Rpb24")), "{attributes:?}");
+        assert!(
+            attributes.iter().all(|a| !a.contains("aW50ZXJhY3Rpb24")),
+            "{attributes:?}"
+        );
     }
 
     #[tokio::test]
@@ -782,7 +791,11 @@ mod interactions {
         let ingest = with_config(InteractionsConfig::default(), false);
         let text = body("APPLICATION_COMMAND");
         let (sig, ts) = signed_headers(&text, NOW);
-        let forged = format!("{}{}", &sig[..126], if sig.ends_with('0') { "11" } else { "00" });
+        let forged = format!(
+            "{}{}",
+            &sig[..126],
+            if sig.ends_with('0') { "11" } else { "00" }
+        );
         let cases: [Vec<(String, String)>; 3] = [
             vec![],
             vec![("x-signature-timestamp".into(), ts.clone())],
@@ -820,7 +833,10 @@ mod interactions {
             .expect("one error line");
         assert!(line.contains(r#""outcome":"queue_unavailable""#), "{line}");
         assert!(line.contains(r#""level":"ERROR""#), "{line}");
-        assert!(!text.contains("aW50ZXJhY3Rpb24"), "the token reached a log line");
+        assert!(
+            !text.contains("aW50ZXJhY3Rpb24"),
+            "the token reached a log line"
+        );
     }
 
     /// Opens a modal for `/feedback`, queues `/audit` and answers it too,
@@ -847,7 +863,12 @@ mod interactions {
         let got = post(&ingest, Shape::HttpApiV2, &body("APPLICATION_COMMAND")).await;
         assert!(got.body.contains("modal stand-in"), "{}", got.body);
         assert!(queued(&ingest).is_empty(), "answered inline, not queued");
-        let got = post(&ingest, Shape::HttpApiV2, &body("APPLICATION_COMMAND_AUTOCOMPLETE")).await;
+        let got = post(
+            &ingest,
+            Shape::HttpApiV2,
+            &body("APPLICATION_COMMAND_AUTOCOMPLETE"),
+        )
+        .await;
         assert_eq!(got.body, InteractionAnswer::NO_CHOICES.as_str());
         assert_eq!(queued(&ingest).len(), 1, "queued because it asked");
     }
