@@ -73,7 +73,7 @@ PARAMETERS = {
 }
 
 # The routes ingest serves, as API Gateway names their paths.
-ROUTES = ("/discord", "/pluralkit", "/pluralkit/{tenant}")
+ROUTES = ("/discord", "/discord/interactions", "/pluralkit", "/pluralkit/{tenant}")
 
 failures = []
 
@@ -155,7 +155,7 @@ def check_transformed(cfn):
             check(bool(post), f"route POST {path}")
             check(integration.get("payloadFormatVersion") == "2.0", f"POST {path}: payload format 2.0")
             check(len(paths.get(path, {})) == 1, f"{path}: POST only, got {sorted(paths.get(path, {}))}")
-        check(set(paths) == set(ROUTES), f"only the three routes: {sorted(paths)}")
+        check(set(paths) == set(ROUTES), f"only the four routes: {sorted(paths)}")
     check(not routes or set(routes) == {f"POST {path}" for path in ROUTES}, f"routes: {sorted(routes)}")
     # /pluralkit's own throttling lands on the stage, keyed by its route.
     stages = by_type.get("AWS::ApiGatewayV2::Stage", {})
@@ -184,6 +184,7 @@ def check_transformed(cfn):
             "PluralKitTenantsUnavailableAlarm",
             "PluralKitThrottledAlarm",
             "Discord5xxAlarm",
+            "DiscordInteractionFailedAlarm",
             "IngestErrorsAlarm",
             "ProcessorErrorsAlarm",
             "QueueAgeAlarm",

@@ -21,6 +21,7 @@ const SECRET_BEARING_TARGETS: &[&str] = &[
     "hyper",
     "hyper_util",
     "h2",
+    "reqwest",
     "rustls",
     "tower",
 ];

@@ -29,7 +29,7 @@ fn doctor(base: &str, extra: &[&str]) -> Output {
 /// PluralKit takes exactly `TOKEN`.
 fn like_ingest(received: &Received) -> Reply {
     match received.path.as_str() {
-        "/discord" => Reply::Status(401),
+        "/discord" | "/discord/interactions" => Reply::Status(401),
         "/pluralkit" if received.body.contains(TOKEN) => Reply::Status(200),
         "/pluralkit" => Reply::Status(401),
         tenant if tenant.starts_with("/pluralkit/") => Reply::Status(401),
@@ -60,10 +60,32 @@ async fn an_endpoint_that_behaves_passes_every_check() {
     assert!(stdout.contains("all checks passed"));
     assert_eq!(
         receiver.received().len(),
-        5,
-        "3 Discord and 2 PluralKit requests"
+        7,
+        "3 Discord, 2 interactions and 2 PluralKit requests"
     );
     assert!(stdout.contains("ms"), "latencies are shown: {stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interactions_route_that_is_missing_fails_exactly_its_checks() {
+    let receiver = Receiver::start(0, None, |received: &Received| {
+        match received.path.as_str() {
+            "/discord/interactions" => Reply::Status(404),
+            _ => like_ingest(received),
+        }
+    })
+    .await
+    .unwrap();
+    let output = doctor(&base(&receiver), &["--pluralkit-token", TOKEN]);
+    assert!(!output.status.success());
+    let failed = failed_lines(&output);
+    assert_eq!(failed.len(), 2, "{failed:#?}");
+    assert!(
+        failed
+            .iter()
+            .all(|line| line.contains("interaction") && line.contains("404")),
+        "{failed:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -113,8 +135,8 @@ async fn a_redirect_fails_the_redirect_check_and_every_status_check() {
     );
     assert_eq!(
         failed.len(),
-        5,
-        "3 Discord checks, PluralKit's 401, redirects: {failed:#?}"
+        7,
+        "3 Discord checks, 2 interactions checks, PluralKit's 401, redirects: {failed:#?}"
     );
 }
 

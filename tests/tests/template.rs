@@ -333,6 +333,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         "PluralKitTenantsUnavailableAlarm",
         "PluralKitThrottledAlarm",
         "Discord5xxAlarm",
+        "DiscordInteractionFailedAlarm",
         "IngestErrorsAlarm",
         "ProcessorErrorsAlarm",
         "QueueAgeAlarm",

@@ -233,6 +233,34 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     }
     budget(&mut list, "Discord", &discord_latencies, DISCORD_BUDGET);
 
+    // What Discord sends when the Interactions Endpoint URL is saved: a PING
+    // (only Discord can sign it), then invalid signatures, which must get 401.
+    println!("Discord interactions ({base}/discord/interactions)");
+    let interactions = format!("{base}/discord/interactions");
+    let interaction_ping =
+        json!({"type": 1, "id": "0", "application_id": "0", "token": "doctor"}).to_string();
+    let mut interaction_latencies = Vec::new();
+    for (what, headers) in [
+        (
+            "an interaction PING with an invalid signature gets 401",
+            vec![
+                (SIGNATURE_HEADER, forged.as_str()),
+                (TIMESTAMP_HEADER, now.as_str()),
+            ],
+        ),
+        ("an interaction without signature headers gets 401", vec![]),
+    ] {
+        let answered = client.post(&interactions, &headers, &interaction_ping)?;
+        expect(&mut list, what, &answered, 401);
+        interaction_latencies.push(answered.latency);
+    }
+    budget(
+        &mut list,
+        "Discord interactions",
+        &interaction_latencies,
+        DISCORD_BUDGET,
+    );
+
     println!("PluralKit ({base}/pluralkit)");
     let pluralkit = format!("{base}/pluralkit");
     let random = hex::encode(random_seed()?);
