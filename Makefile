@@ -30,7 +30,7 @@ CLI := cargo run --quiet -p switchboard-cli --
 LISTEN_PORT ?= 9700
 STACK_FLAGS := $(if $(FORWARD),--forward-url http://127.0.0.1:$(LISTEN_PORT)/webhooks)
 
-.PHONY: all tools run listen test unit lint lint-rust docs build deploy deploy-code rehearse send peek bench fuzz clean
+.PHONY: all tools run listen test unit lint lint-rust docs build deploy deploy-code rehearse send peek bench bench-interactions fuzz clean
 
 all: test
 
@@ -144,6 +144,11 @@ bench: tools $(NODE_PEER)
 	cargo build --release -p ingest -p processor -p switchboard-bench
 	target/release/runtime-bench
 	if command -v valgrind >/dev/null; then target/release/runtime-bench --instructions; fi
+
+# The time from ingest's deferral to the edit reaching the Discord stand-in,
+# through the local stack (median and p90 over 100 interactions).
+bench-interactions: tools
+	bench/scripts/interaction_latency.py 100
 
 clean:
 	cargo clean

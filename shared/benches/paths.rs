@@ -1,7 +1,8 @@
 //! The per-event work of each path, without I/O: (a) Discord ingest beside a
 //! bare `verify_strict` of the same message, (b) PluralKit ingest, on the
 //! single-system route and on a tenant's (the cache hit and the decision),
-//! (c) the processor's decode and dispatch for a 10-record batch.
+//! (c) the processor's decode and dispatch for a 10-record batch, (d) an
+//! interaction's deferral beside a webhook event, both verified, in one run.
 #![expect(
     clippy::expect_used,
     reason = "a benchmark on a broken setup (a missing fixture, say) must stop, not measure null"
@@ -122,6 +123,63 @@ fn discord_ingest(c: &mut Criterion) {
             sink(decide(&config, &request, now))
         })
     });
+    group.finish();
+}
+
+/// (d) A slash command on `/discord/interactions` (verify, the head, the
+/// answer table, the envelope) beside the webhook event on `/discord`.
+fn interaction_ingest(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let config = config(&key);
+    let now = Arrival {
+        id: uuid::Uuid::now_v7(),
+        at: Utc.timestamp_opt(NOW, 0).single().expect("a valid time"),
+    };
+    let ts = NOW.to_string();
+    let signed = |sender: Sender, name: &str| {
+        let body = fixture(sender, name).to_string();
+        let sig = sign_discord_request(&key, &ts, body.as_bytes());
+        (body, sig)
+    };
+    let (webhook, webhook_sig) = signed(Sender::Discord, "ENTITLEMENT_CREATE");
+    let (command, command_sig) = signed(Sender::DiscordInteraction, "APPLICATION_COMMAND");
+    let mut group = c.benchmark_group("d_interactions");
+    for (name, path, body, sig) in [
+        ("webhook_event", "/discord", &webhook, &webhook_sig),
+        (
+            "command_deferral",
+            "/discord/interactions",
+            &command,
+            &command_sig,
+        ),
+    ] {
+        let headers = [
+            ("content-type", b"application/json".as_slice()),
+            ("x-signature-ed25519", sig.as_bytes()),
+            ("x-signature-timestamp", ts.as_bytes()),
+        ];
+        let check = IngestRequest {
+            method: "POST",
+            path,
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        assert!(
+            matches!(decide(&config, &check, now), Decision::Enqueue { .. }),
+            "the {name} bench input is not accepted"
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let request = IngestRequest {
+                    method: "POST",
+                    path,
+                    headers: &headers,
+                    body: black_box(body.as_bytes()),
+                };
+                sink(decide(&config, &request, now))
+            })
+        });
+    }
     group.finish();
 }
 
@@ -285,5 +343,11 @@ fn processor(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, discord_ingest, pluralkit_ingest, processor);
+criterion_group!(
+    benches,
+    discord_ingest,
+    pluralkit_ingest,
+    processor,
+    interaction_ingest
+);
 criterion_main!(benches);

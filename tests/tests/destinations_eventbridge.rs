@@ -20,9 +20,12 @@ fn processor_for(vars: &[(&str, &str)], endpoint: &str) -> switchboard::Processo
     switchboard_tests::processor_for(vars, &local_sdk_config(endpoint))
 }
 
+/// Every fixture of the senders whose events go to the bus by default (not
+/// interactions: they go only where a type list names them).
 fn every_fixture() -> Vec<(Sender, &'static str, String)> {
     Sender::ALL
         .iter()
+        .filter(|sender| **sender != Sender::DiscordInteraction)
         .flat_map(|sender| {
             sender
                 .event_type_names()
@@ -188,4 +191,46 @@ async fn only_the_listed_types_go_to_the_bus() {
         })
         .collect();
     assert_eq!(types, [r#""ENTITLEMENT_CREATE""#]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactions_go_to_the_bus_only_when_named_and_without_their_token() {
+    let Bus {
+        server: _server,
+        endpoint,
+        sqs,
+        route,
+    } = Bus::start("switchboard-interactions").await;
+    let command = fixture_envelope(Sender::DiscordInteraction, "APPLICATION_COMMAND").unwrap();
+    let component = fixture_envelope(Sender::DiscordInteraction, "MESSAGE_COMPONENT").unwrap();
+    let every_type = processor_for(&[(EVENT_BUS_NAME, &route.bus)], &endpoint);
+    let response = every_type
+        .process(sqs_event(&[("a", &command)]), None)
+        .await;
+    assert!(failed_ids(&response).is_empty());
+    let named = processor_for(
+        &[
+            (EVENT_BUS_NAME, &route.bus),
+            (EVENT_BUS_TYPES, "APPLICATION_COMMAND"),
+        ],
+        &endpoint,
+    );
+    let response = named
+        .process(sqs_event(&[("b", &command), ("c", &component)]), None)
+        .await;
+    assert!(failed_ids(&response).is_empty());
+    let copies = receive_up_to(&sqs, &route.target_queue_url, 5, 30)
+        .await
+        .unwrap();
+    assert_eq!(copies.len(), 1, "only the named type, once");
+    let event: Value = serde_json::from_str(copies[0].body().unwrap()).unwrap();
+    assert_eq!(event["detail-type"], "APPLICATION_COMMAND");
+    assert_eq!(event["source"], "switchboard.discord_interaction");
+    let payload = &event["detail"]["payload"];
+    assert_eq!(payload["data"]["name"], "ping", "the interaction is there");
+    assert!(
+        payload.get("token").is_none(),
+        "but not its token: {payload}"
+    );
+    assert!(!copies[0].body().unwrap().contains("aW50ZXJhY3Rpb24"));
 }

@@ -228,23 +228,39 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    // A slash command the shipped handlers.rs answers (`/ping`), and one no
-    // handler takes: deferred by ingest, then edited from the processor
-    // through the Discord stand-in, whose first answer per token is 404 10015.
-    for name in ["ping", "nope"] {
-        let output = cli()
-            .arg("--dev-dir")
-            .arg(&stack.dev_dir)
-            .args(["send", "APPLICATION_COMMAND", "--name", name])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success() && stdout.contains(r#"{"type":5}"#),
-            "send APPLICATION_COMMAND --name {name}: {stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    // Every interaction type's sample (its command is `/ping`, which the
+    // shipped handlers.rs answers; the component and the modal have no
+    // handler), and a command no handler takes: each answered 200, then
+    // replied to from the processor through the Discord stand-in, whose
+    // first answer per interaction is 404 10015.
+    let output = cli()
+        .arg("--dev-dir")
+        .arg(&stack.dev_dir)
+        .args(["send", "--all", "--sender", "discord_interaction"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(output.status.success(), "send --all interactions: {stdout}");
+    for answer in [
+        r#"{"type":5}"#,
+        r#"{"type":6}"#,
+        r#"{"type":8,"data":{"choices":[]}}"#,
+    ] {
+        assert!(stdout.contains(answer), "{answer} in {stdout}");
     }
+    let output = cli()
+        .arg("--dev-dir")
+        .arg(&stack.dev_dir)
+        .args(["send", "APPLICATION_COMMAND", "--name", "nope"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success()
+            && String::from_utf8_lossy(&output.stdout).contains(r#"{"type":5}"#),
+        "send APPLICATION_COMMAND --name nope: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let discord_ping = cli()
         .arg("--dev-dir")
         .arg(&stack.dev_dir)
@@ -260,11 +276,12 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         .unwrap();
     assert!(bad.status.success(), "a wrong token gets exactly 401");
 
-    // 12 Discord + 19 PluralKit event types, the 2 tenants' events and the
-    // command no handler takes (LogEvent's line; `/ping` has its own
-    // handler); PINGs are answered, not queued. The 12 Discord retries are
-    // acknowledged as duplicates, not handled.
-    let expected = 34;
+    // 12 Discord + 19 PluralKit event types, the 2 tenants' events, and the
+    // 3 interactions no handler takes (LogEvent's lines: the component, the
+    // modal, `/nope`; `/ping` has its own handler); PINGs and autocomplete
+    // are answered, not queued. The 12 Discord retries are acknowledged as
+    // duplicates, not handled.
+    let expected = 36;
     let deadline = Instant::now() + Duration::from_secs(300);
     let handled = loop {
         let handled = handled_events(&stack.log_text());
@@ -424,31 +441,32 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         "no other event has a tenant"
     );
 
-    // The edits as the stand-in saw them: each command's first edit got
-    // 10015, the retry went through; `/ping` answered by its handler, the
-    // other by the fallback.
-    let edits: Vec<String> = stack
+    // The replies as the stand-in saw them: each interaction's first call
+    // got 10015 and its retry went through; `/ping` answered by its handler,
+    // `/nope` and the modal by the fallback's edit, the component by the
+    // fallback's ephemeral followup (its message is left alone).
+    let calls: Vec<String> = stack
         .log_text()
         .lines()
-        .filter(|line| line.starts_with("discord api: PATCH @original"))
+        .filter(|line| line.starts_with("discord api: "))
         .map(str::to_owned)
         .collect();
-    assert_eq!(edits.len(), 4, "{edits:#?}");
+    assert_eq!(calls.len(), 8, "{calls:#?}");
     assert_eq!(
-        edits.iter().filter(|l| l.contains("-> 404")).count(),
-        2,
-        "{edits:#?}"
+        calls.iter().filter(|l| l.contains("-> 404")).count(),
+        4,
+        "{calls:#?}"
     );
-    assert!(
-        edits.iter().any(|l| l.contains(r#"-> 200  "pong""#)),
-        "{edits:#?}"
-    );
-    assert!(
-        edits
+    let landed = |what: &str, content: &str| {
+        calls
             .iter()
-            .any(|l| l.contains("-> 200  \"This action is not available right now.\"")),
-        "{edits:#?}"
-    );
+            .filter(|l| l.contains(what) && l.contains(&format!("-> 200  {content:?}")))
+            .count()
+    };
+    let fallback = "This action is not available right now.";
+    assert_eq!(landed("PATCH @original", "pong"), 1, "{calls:#?}");
+    assert_eq!(landed("PATCH @original", fallback), 2, "{calls:#?}");
+    assert_eq!(landed("POST followup", fallback), 1, "{calls:#?}");
 
     let errors = std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
     let poll_errors: Vec<&str> = errors

@@ -406,6 +406,16 @@ fn is_loopback(url: &url::Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_type_means_every_type_but_interactions_which_go_only_where_named() {
+        assert!(TypeFilter::ALL.accepts("ENTITLEMENT_CREATE"));
+        assert!(TypeFilter::ALL.accepts("A_TYPE_NOBODY_KNOWS_YET"));
+        assert!(!TypeFilter::ALL.accepts("APPLICATION_COMMAND"));
+        assert!(!TypeFilter::ALL.accepts("MESSAGE_COMPONENT"));
+        assert!(TypeFilter::only(["APPLICATION_COMMAND"]).accepts("APPLICATION_COMMAND"));
+    }
+
     use super::*;
     use std::collections::HashMap;
 
