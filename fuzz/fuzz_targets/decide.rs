@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let now = Arrival { id: uuid::Uuid::nil(), at: Utc.timestamp_opt(NOW, 0).single().expect("time") };
     let config = config();
     let ts = NOW.to_string();
-    match mode % 4 {
+    match mode % 5 {
         // Forged Discord request: the first 128 bytes are the "signature".
         0 => {
             let (sig, body) = rest.split_at(rest.len().min(128));
@@ -58,6 +58,25 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Decision::Reject { rejection, .. } => assert_eq!(rejection, Rejection::InvalidJson),
                 Decision::AcknowledgePing { .. } => {}
+                Decision::Answer { .. } => panic!("a dispatch answered with a body"),
+            }
+        }
+        // A correctly signed interaction: only the table's answers.
+        4 => {
+            use switchboard::interactions::InteractionAnswer as A;
+            let sig = sign(&ts, rest);
+            let headers = [("x-signature-ed25519", sig.as_bytes()), ("x-signature-timestamp", ts.as_bytes())];
+            let request =
+                IngestRequest { method: "POST", path: "/discord/interactions", headers: &headers, body: rest };
+            match decide(&config, &request, now) {
+                Decision::Answer { answer, .. } => assert!(answer == A::PONG || answer == A::NO_CHOICES),
+                Decision::Enqueue { event, answer, .. } => {
+                    let answer = answer.expect("an interaction is answered with a body");
+                    assert!([A::DEFERRED_MESSAGE, A::DEFERRED_EPHEMERAL, A::DEFERRED_UPDATE].contains(&answer));
+                    assert!(Event::from_envelope(&event.envelope).is_ok(), "queued but undecodable");
+                }
+                Decision::Reject { rejection, .. } => assert_eq!(rejection.status(), 400),
+                Decision::AcknowledgePing { .. } => panic!("an interaction acknowledged without a body"),
             }
         }
         // A correctly signed Discord body.
@@ -73,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
                     assert!(matches!(rejection, Rejection::InvalidJson | Rejection::BodyTooLarge))
                 }
                 Decision::AcknowledgePing { .. } => {}
+                Decision::Answer { .. } => panic!("a webhook event answered with a body"),
             }
         }
     }

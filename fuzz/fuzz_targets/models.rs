@@ -1,4 +1,4 @@
-//! Model parsing: any text, as either sender's payload or as an envelope,
+//! Model parsing: any text, as any sender's payload or as an envelope,
 //! parses or errors, never panics.
 #![no_main]
 
@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = discord::WebhookEvent::from_json(text);
     let _ = pluralkit::DispatchEvent::from_json(text);
+    let _ = switchboard::interactions::Interaction::from_json(text);
     // Every known type's model, from the senders' own lists, on any JSON.
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         for kind in discord::EventType::ALL {
