@@ -62,6 +62,11 @@ fn ingest(fail: bool) -> Arc<Ingest<FakeQueue>> {
         .pluralkit_token(TOKEN)
         .max_body_bytes(4096)
         .build();
+    ingest_for(config, fail)
+}
+
+/// The function for `config`, its queue failing every send when `fail`.
+fn ingest_for(config: switchboard::IngestConfig, fail: bool) -> Arc<Ingest<FakeQueue>> {
     Arc::new(
         Ingest::new(
             config,
@@ -680,16 +685,7 @@ mod interactions {
             .discord_key(&key())
             .interactions(interactions)
             .build();
-        Arc::new(
-            Ingest::new(
-                config,
-                FakeQueue {
-                    fail,
-                    ..FakeQueue::default()
-                },
-            )
-            .with_clock(fixed_now),
-        )
+        ingest_for(config, fail)
     }
 
     fn ephemeral(names: &[&str]) -> InteractionsConfig {

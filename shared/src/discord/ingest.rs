@@ -43,13 +43,14 @@ struct EventHead<'a> {
     _data: Option<IgnoredAny>,
 }
 
-/// Verifies a Discord request and decides what to queue. The body is queued
-/// byte for byte: it is exactly what was signed.
-pub(crate) fn accept(
+/// What every request Discord signs goes through first, on either of its
+/// routes: the signature over the raw bytes with the configured keys, the
+/// replay window, then serde_json's limits, so the body can be parsed.
+pub(crate) fn verify_signed_json(
     config: &DiscordConfig,
     request: &IngestRequest<'_>,
     arrival: Arrival,
-) -> Result<Accepted, Rejection> {
+) -> Result<(), Rejection> {
     verify_discord_request(
         &config.public_keys,
         config.replay_window,
@@ -57,7 +58,17 @@ pub(crate) fn accept(
         request.body,
         arrival.at.timestamp(),
     )?;
-    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
+    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)
+}
+
+/// Verifies a Discord request and decides what to queue. The body is queued
+/// byte for byte: it is exactly what was signed.
+pub(crate) fn accept(
+    config: &DiscordConfig,
+    request: &IngestRequest<'_>,
+    arrival: Arrival,
+) -> Result<Accepted, Rejection> {
+    verify_signed_json(config, request, arrival)?;
     let head: Head<'_> =
         serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
     if head.webhook_type == WEBHOOK_TYPE_PING {

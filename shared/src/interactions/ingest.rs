@@ -1,5 +1,5 @@
 //! The interactions route's part of the ingest decision: verify exactly as
-//! `/discord` does, read the interaction's type and routing names, and pick
+//! `/discord` does (the same `verify_signed_json`), read the interaction's type and routing names, and pick
 //! the answer from the table (see [`super::answer`]), asking the inline
 //! responder first.
 
@@ -13,11 +13,10 @@ use super::answer::InteractionAnswer;
 use super::config::InteractionsConfig;
 use super::event_type::EventType;
 use super::responder::{Inline, InteractionRequest};
-use crate::discord::verify::verify_discord_request;
+use crate::discord::ingest::verify_signed_json;
 use crate::discord::DiscordConfig;
 use crate::envelope::Arrival;
 use crate::ingest::{queued_event, Accepted, IngestRequest};
-use crate::json_limits::check_json_limits;
 use crate::queue::MessageAttribute;
 use crate::rejection::Rejection;
 use crate::sender::Sender;
@@ -62,14 +61,7 @@ pub(crate) fn accept(
     request: &IngestRequest<'_>,
     arrival: Arrival,
 ) -> Result<Accepted, Rejection> {
-    verify_discord_request(
-        &discord.public_keys,
-        discord.replay_window,
-        request.headers.iter().copied(),
-        request.body,
-        arrival.at.timestamp(),
-    )?;
-    check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)?;
+    verify_signed_json(discord, request, arrival)?;
     let head: Head<'_> =
         serde_json::from_slice(request.body).map_err(|_| Rejection::InvalidJson)?;
     let kind = EventType::from_code(head.kind);
