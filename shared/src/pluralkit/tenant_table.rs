@@ -4,11 +4,8 @@
 //! and update items; the writes below need the integrator's own credentials.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -54,7 +51,10 @@ impl TenantTable {
     /// deadline.
     #[cfg(feature = "sqs")]
     pub fn client_for_ingest(settings: &crate::aws::AwsSettings) -> aws_sdk_dynamodb::Client {
+        use aws_sdk_dynamodb::config::retry::RetryConfig;
+        use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
         use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+        use std::time::Duration;
         let mut config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
