@@ -57,6 +57,11 @@ pub struct Envelope {
     /// absent for every other route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// For an interaction, the response type ingest answered it with (5 or
+    /// 6, a deferral the processor then edits; 4, 8 or 9 when the inline
+    /// responder answered and queued it too); absent for other events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_with: Option<u8>,
 }
 
 impl Envelope {
@@ -76,6 +81,7 @@ impl Envelope {
             dedupe_key,
             payload,
             tenant: None,
+            answered_with: None,
         }
     }
 

@@ -101,6 +101,20 @@ fn queued(event_type: &str, age: chrono::Duration, token: &str, name: Option<&st
     .to_json()
 }
 
+/// The same, as ingest queues it when its responder answered inline (type
+/// `answered_with`) and asked for it to be queued too.
+fn queued_answered(event_type: &str, token: &str, name: &str, answered_with: u8) -> String {
+    let mut envelope: Value = serde_json::from_str(&queued(
+        event_type,
+        chrono::Duration::seconds(1),
+        token,
+        Some(name),
+    ))
+    .unwrap();
+    envelope["answered_with"] = json!(answered_with);
+    envelope.to_string()
+}
+
 fn calls_for<'a>(calls: &'a [ApiCall], token: &str) -> Vec<&'a ApiCall> {
     calls.iter().filter(|call| call.token == token).collect()
 }
@@ -208,7 +222,14 @@ async fn each_interaction_is_answered_once_through_discords_endpoints() {
         text.contains("interaction token expired before its record ran"),
         "{text}"
     );
-    for token in ["token-ping", "token-buy", "token-unrouted", "token-late"] {
+    for token in [
+        "token-ping",
+        "token-buy",
+        "token-unrouted",
+        "token-button",
+        "token-modal",
+        "token-late",
+    ] {
         assert!(
             !text.contains(token),
             "the token {token} reached a log line"
@@ -291,4 +312,33 @@ async fn a_rate_limit_is_waited_out_and_an_unreachable_discord_fails_the_record(
         .process(sqs_event(&[("down", body.as_str())]), None)
         .await;
     assert_eq!(failed_ids(&response), ["down"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interaction_ingest_answered_inline_gets_no_fallback() {
+    let (_log, _logging) = CapturedLog::install("info");
+    let api = DiscordApi::start(0, Races::default()).await.unwrap();
+    let pongs = Arc::new(AtomicUsize::new(0));
+    // A command answered with a modal (type 9), an autocomplete with choices
+    // (type 8), both queued too, neither routed: nothing to edit or follow.
+    let modal = queued_answered("APPLICATION_COMMAND", "token-modal-opened", "nope", 9);
+    let choices = queued_answered(
+        "APPLICATION_COMMAND_AUTOCOMPLETE",
+        "token-choices",
+        "ping",
+        8,
+    );
+    let response = processor(&api, &pongs)
+        .process(
+            sqs_event(&[("m", modal.as_str()), ("c", choices.as_str())]),
+            None,
+        )
+        .await;
+    assert!(failed_ids(&response).is_empty());
+    assert!(api.calls().is_empty(), "{:?}", api.calls());
+    assert_eq!(
+        pongs.load(Ordering::SeqCst),
+        0,
+        "an autocomplete is not the command"
+    );
 }

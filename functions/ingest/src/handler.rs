@@ -12,7 +12,7 @@ use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Servi
 use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
-use switchboard::interactions::InteractionAnswer;
+use switchboard::interactions::{EventType as InteractionType, InteractionAnswer};
 use switchboard::pluralkit::{
     dispatch_system_id, Refresh, TenantId, TenantLookupError, TenantRecord, TenantRefresh, Tenants,
     TokenParameter,
@@ -277,12 +277,18 @@ impl<Q: EventQueue + 'static> Ingest<Q> {
                             error = %error,
                             "queue did not take the interaction; answered with the failure message"
                         );
-                        let failure = self
-                            .config()
-                            .interactions
-                            .as_ref()
-                            .map(|config| config.failure_answer.clone())
-                            .unwrap_or_else(|| InteractionAnswer::failure(""));
+                        // Autocomplete takes choices only: none, then.
+                        let autocomplete = event_type.as_deref()
+                            == Some(InteractionType::ApplicationCommandAutocomplete.as_str());
+                        let failure = match autocomplete {
+                            true => InteractionAnswer::NO_CHOICES,
+                            false => self
+                                .config()
+                                .interactions
+                                .as_ref()
+                                .map(|config| config.failure_answer.clone())
+                                .unwrap_or_else(|| InteractionAnswer::failure("")),
+                        };
                         (json_answer(&failure), "queue_unavailable", event_type)
                     }
                     Err(error) => {

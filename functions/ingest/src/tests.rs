@@ -870,6 +870,40 @@ mod interactions {
     }
 
     #[tokio::test]
+    async fn a_queued_autocomplete_the_queue_refused_still_gets_choices() {
+        let config = InteractionsConfig::default().with_responder(Inline3);
+        let ingest = with_config(config, true);
+        let got = post(
+            &ingest,
+            Shape::HttpApiV2,
+            &body("APPLICATION_COMMAND_AUTOCOMPLETE"),
+        )
+        .await;
+        assert_eq!(
+            got.body,
+            InteractionAnswer::NO_CHOICES.as_str(),
+            "never type 4"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_envelope_says_what_ingest_answered() {
+        let ingest = with_config(InteractionsConfig::default().with_responder(Inline3), false);
+        post(&ingest, Shape::HttpApiV2, &body("MESSAGE_COMPONENT")).await;
+        post(
+            &ingest,
+            Shape::HttpApiV2,
+            &body("APPLICATION_COMMAND_AUTOCOMPLETE"),
+        )
+        .await;
+        let answered: Vec<Option<u8>> = queued(&ingest)
+            .iter()
+            .map(|e| switchboard::Envelope::from_json(e).unwrap().answered_with)
+            .collect();
+        assert_eq!(answered, [Some(6), Some(8)]);
+    }
+
+    #[tokio::test]
     async fn webhook_events_on_discord_are_unaffected_and_no_body_type_reroutes() {
         let ingest = with_config(InteractionsConfig::default(), false);
         // An interaction PING body on the webhook route is a webhook event
@@ -881,7 +915,7 @@ mod interactions {
             ("x-signature-timestamp".to_string(), ts),
         ]);
         let got = send(&ingest, Shape::HttpApiV2, &request).await;
-        assert_ne!(got.body, r#"{"type":1}"#);
+        assert_eq!((got.status, got.body.as_str()), (400, ""), "not a PONG");
         let (sig, ts) = signed_headers(EVENT, NOW);
         let request = HttpRequest::post("/discord", EVENT).headers([
             ("x-signature-ed25519".to_string(), sig),

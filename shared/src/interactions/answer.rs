@@ -14,22 +14,32 @@ use std::borrow::Cow;
 
 use twilight_model::http::interaction::InteractionResponse;
 
-/// One answer's JSON body, exactly as sent.
+/// One answer's JSON body, exactly as sent, and its response type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InteractionAnswer(Cow<'static, str>);
+pub struct InteractionAnswer {
+    body: Cow<'static, str>,
+    kind: u8,
+}
 
 impl InteractionAnswer {
+    const fn canned(body: &'static str, kind: u8) -> Self {
+        Self {
+            body: Cow::Borrowed(body),
+            kind,
+        }
+    }
+
     /// Type 1, the answer to a PING.
-    pub const PONG: Self = Self(Cow::Borrowed(r#"{"type":1}"#));
+    pub const PONG: Self = Self::canned(r#"{"type":1}"#, 1);
     /// Type 5: the user sees "thinking…" until the processor edits it.
-    pub const DEFERRED_MESSAGE: Self = Self(Cow::Borrowed(r#"{"type":5}"#));
+    pub const DEFERRED_MESSAGE: Self = Self::canned(r#"{"type":5}"#, 5);
     /// Type 5 with the EPHEMERAL flag (64): only the user sees the reply.
     /// Ephemerality cannot change after the deferral.
-    pub const DEFERRED_EPHEMERAL: Self = Self(Cow::Borrowed(r#"{"type":5,"data":{"flags":64}}"#));
+    pub const DEFERRED_EPHEMERAL: Self = Self::canned(r#"{"type":5,"data":{"flags":64}}"#, 5);
     /// Type 6: a component's message will be updated (or left alone).
-    pub const DEFERRED_UPDATE: Self = Self(Cow::Borrowed(r#"{"type":6}"#));
+    pub const DEFERRED_UPDATE: Self = Self::canned(r#"{"type":6}"#, 6);
     /// Type 8 with no choices: autocomplete no responder answered.
-    pub const NO_CHOICES: Self = Self(Cow::Borrowed(r#"{"type":8,"data":{"choices":[]}}"#));
+    pub const NO_CHOICES: Self = Self::canned(r#"{"type":8,"data":{"choices":[]}}"#, 8);
 
     /// Type 4, an ephemeral message: what the user sees when the queue did
     /// not take the interaction in time.
@@ -38,7 +48,10 @@ impl InteractionAnswer {
             "type": 4,
             "data": { "content": message, "flags": 64 },
         });
-        Self(Cow::Owned(body.to_string()))
+        Self {
+            body: Cow::Owned(body.to_string()),
+            kind: 4,
+        }
     }
 
     /// Any answer built with twilight's model, e.g. autocomplete choices
@@ -47,14 +60,29 @@ impl InteractionAnswer {
         // twilight's response types are plain data: serializing cannot fail,
         // and a failure would still be answered, as no choices.
         match serde_json::to_string(response) {
-            Ok(body) => Self(Cow::Owned(body)),
+            Ok(body) => Self {
+                body: Cow::Owned(body),
+                kind: response.kind as u8,
+            },
             Err(_) => Self::NO_CHOICES,
         }
     }
 
     /// The JSON body.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.body
+    }
+
+    /// The response type (1 PONG, 4 message, 5 deferred message, 6 deferred
+    /// update, 8 choices, 9 modal, …).
+    pub fn kind(&self) -> u8 {
+        self.kind
+    }
+
+    /// True for the deferrals (types 5 and 6), which the processor's reply
+    /// then edits or follows up.
+    pub fn is_deferral(&self) -> bool {
+        matches!(self.kind, 5 | 6)
     }
 }
 
@@ -85,15 +113,19 @@ mod tests {
     #[test]
     fn a_twilight_response_serializes_as_sent() {
         let response = InteractionResponse {
-            kind: InteractionResponseType::ApplicationCommandAutocompleteResult,
+            kind: InteractionResponseType::Modal,
             data: Some(InteractionResponseData {
-                choices: Some(Vec::new()),
+                custom_id: Some("feedback".into()),
+                title: Some("Feedback".into()),
                 ..Default::default()
             }),
         };
-        assert_eq!(
-            InteractionAnswer::from_response(&response).as_str(),
-            InteractionAnswer::NO_CHOICES.as_str()
-        );
+        let answer = InteractionAnswer::from_response(&response);
+        let body: serde_json::Value = serde_json::from_str(answer.as_str()).unwrap();
+        assert_eq!(body["type"], 9);
+        assert_eq!(body["data"]["custom_id"], "feedback");
+        assert_eq!(answer.kind(), 9);
+        assert!(!answer.is_deferral());
+        assert!(InteractionAnswer::DEFERRED_UPDATE.is_deferral());
     }
 }

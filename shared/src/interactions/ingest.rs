@@ -125,6 +125,7 @@ pub(crate) fn accept(
     );
     // The token stays in the payload only: never an attribute.
     event.envelope.dedupe_key = interaction_dedupe_key(head.id.as_deref().unwrap_or_default());
+    event.envelope.answered_with = Some(answer.kind());
     Ok(Accepted::Event {
         event,
         deadline: discord.enqueue_deadline,

@@ -87,7 +87,8 @@ custom_id_name!(
 /// One interaction route of the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InteractionRoute {
-    /// A command (and its autocomplete, when the responder queues it).
+    /// A command. Its autocomplete, when the responder queues one, goes by
+    /// its type (`EventType::ApplicationCommandAutocomplete`) instead.
     Command(CommandName),
     /// A component.
     Component(ComponentId),

@@ -10,11 +10,14 @@
 //! [`Reply`] holds the policy, within the record's deadline:
 //! - 404 with code 10015 (Discord has not registered the deferral yet) is
 //!   retried with backoff for up to [`NOT_REGISTERED_RETRY_FOR`];
-//! - 429 waits the `retry_after` Discord gives, when it fits;
+//! - 429 waits the `retry_after` Discord gives (at least 100 ms, at most
+//!   30 s, three times at most), when it fits the deadline and the token;
 //! - 5xx is retried twice;
-//! - 10062 (unknown interaction), 10008 (unknown message) and a token past
-//!   its 15 minutes (from the id's snowflake time) are final:
-//!   [`ReplyError::Expired`], and the record succeeds as `expired`.
+//! - 10062 (unknown interaction), 10008 on `@original` (the user deleted
+//!   the answer) and a token past its 15 minutes (from the id's snowflake
+//!   time) are final: [`ReplyError::Expired`], and a handler that returns it
+//!   ends its record as `expired`, not failed. A 10008 on a followup is that
+//!   message's, not the token's: [`ReplyError::Refused`].
 //!
 //! [`ReplyApi`] is the port; `reply::http` (feature `replies`) its adapter.
 
@@ -42,6 +45,13 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(2);
 /// How many times a 5xx is retried.
 const SERVER_ERROR_RETRIES: u32 = 2;
+/// How many times a 429 is waited out: more would count toward Discord's
+/// ban on clients that keep getting 429s.
+const RATE_LIMIT_RETRIES: u32 = 3;
+/// The least and the most one 429 is waited out: a `retry_after` of 0 must
+/// not make a tight loop, and none may outlast the token.
+const SHORTEST_RATE_LIMIT_WAIT: Duration = Duration::from_millis(100);
+const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 
 /// Discord's JSON error codes that matter here.
 mod code {
@@ -145,6 +155,7 @@ pub struct Reply {
     token: Token,
     deadline: Option<tokio::time::Instant>,
     expired: Arc<AtomicBool>,
+    deferred: bool,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -179,8 +190,17 @@ impl Reply {
             token: interaction.token.clone(),
             deadline,
             expired: Arc::new(AtomicBool::new(false)),
+            deferred: true,
             clock: Utc::now,
         }
+    }
+
+    /// The same client for an interaction ingest answered inline (not a
+    /// deferral): the fallback leaves it alone.
+    #[must_use]
+    pub fn answered_inline(mut self) -> Self {
+        self.deferred = false;
+        self
     }
 
     /// The same client reading the time from `clock`, for tests of expiry.
@@ -190,10 +210,25 @@ impl Reply {
         self
     }
 
-    /// True once a call found the token unusable, or it is past its 15
-    /// minutes now.
+    /// True once a call found the token unusable (or the processor found it
+    /// past its 15 minutes before running the handlers).
     pub fn expired(&self) -> bool {
-        self.expired.load(Ordering::Relaxed) || token_expired(&self.interaction_id, (self.clock)())
+        self.expired.load(Ordering::Relaxed)
+    }
+
+    /// True when the token is past its 15 minutes now; marks it expired.
+    pub fn check_age(&self) -> bool {
+        let old = token_expired(&self.interaction_id, (self.clock)());
+        if old {
+            self.expired.store(true, Ordering::Relaxed);
+        }
+        old
+    }
+
+    /// What ingest answered the interaction with, from the envelope: `true`
+    /// for a deferral (types 5 and 6), which a reply edits or follows up.
+    pub fn deferred(&self) -> bool {
+        self.deferred
     }
 
     /// Edits the deferred answer (`PATCH …/messages/@original`) to `message`
@@ -251,8 +286,8 @@ impl Reply {
         tail: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, ReplyError> {
-        if token_expired(&self.interaction_id, (self.clock)()) {
-            return Err(self.expire("older than 15 minutes"));
+        if self.check_age() {
+            return Err(ReplyError::Expired("older than 15 minutes"));
         }
         let path = format!(
             "/webhooks/{}/{}{tail}",
@@ -267,6 +302,8 @@ impl Reply {
         let started = tokio::time::Instant::now();
         let mut backoff = FIRST_BACKOFF;
         let mut server_errors = 0;
+        let mut rate_limits = 0;
+        let original = tail == "/messages/@original";
         loop {
             let attempt = self.api.send(&request);
             let answer = match self.deadline {
@@ -286,10 +323,16 @@ impl Reply {
                 (_, Some(code::UNKNOWN_INTERACTION)) => {
                     return Err(self.expire("unknown interaction (10062)"))
                 }
-                (_, Some(code::UNKNOWN_MESSAGE)) => {
-                    return Err(self.expire("unknown message (10008)"))
+                (_, Some(code::UNKNOWN_MESSAGE)) if original => {
+                    return Err(self.expire("the answer was deleted (10008)"))
                 }
-                (429, _) => answer.retry_after.unwrap_or(FIRST_BACKOFF),
+                (429, _) if rate_limits < RATE_LIMIT_RETRIES => {
+                    rate_limits += 1;
+                    answer
+                        .retry_after
+                        .unwrap_or(FIRST_BACKOFF)
+                        .clamp(SHORTEST_RATE_LIMIT_WAIT, LONGEST_RATE_LIMIT_WAIT)
+                }
                 (500..=599, _) if server_errors < SERVER_ERROR_RETRIES => {
                     server_errors += 1;
                     next_backoff(&mut backoff)
@@ -300,6 +343,10 @@ impl Reply {
                 if tokio::time::Instant::now() + wait >= deadline {
                     return Err(ReplyError::OutOfTime);
                 }
+            }
+            let after_wait = (self.clock)() + chrono::Duration::from_std(wait).unwrap_or_default();
+            if token_expired(&self.interaction_id, after_wait) {
+                return Err(self.expire("it would be past 15 minutes after the wait"));
             }
             tokio::time::sleep(wait).await;
         }

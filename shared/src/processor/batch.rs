@@ -554,11 +554,15 @@ impl Parts<'_> {
             tenant: envelope.tenant.clone(),
             guarded: self.idempotency.is_some(),
             reply: match (&event, self.replies) {
-                (Event::Interaction(interaction), Some(replies)) => Some(Reply::new(
-                    Arc::clone(&replies.api),
-                    interaction,
-                    self.work_deadline(),
-                )),
+                (Event::Interaction(interaction), Some(replies)) => {
+                    let reply =
+                        Reply::new(Arc::clone(&replies.api), interaction, self.work_deadline());
+                    // Envelopes from before the field were all deferred.
+                    match envelope.answered_with {
+                        Some(5 | 6) | None => Some(reply),
+                        Some(_) => Some(reply.answered_inline()),
+                    }
+                }
                 _ => None,
             },
         };
@@ -762,17 +766,18 @@ async fn settle(
 
 /// Runs the event's handlers in order. An interaction whose token has
 /// expired runs none (a reply is no longer possible) and succeeds as
-/// `expired`; so does one whose handler failed because Discord said the
-/// token is gone. An interaction no route takes is answered by `fallback`
-/// after the registry's own fallback.
+/// `expired`; so does one whose handler failed with
+/// [`ReplyError::Expired`](crate::interactions::ReplyError::Expired)
+/// (Discord said the token is gone). An interaction no route takes, that
+/// ingest deferred, is answered by `fallback` after the registry's own
+/// fallback.
 async fn run_handlers(
     registry: &Registry,
     fallback: Option<&InteractionFallback>,
     event: &Event,
     context: &EventContext,
 ) -> Result<(), RecordFailure> {
-    let expired = || context.reply.as_ref().is_some_and(Reply::expired);
-    if expired() {
+    if context.reply.as_ref().is_some_and(Reply::check_age) {
         tracing::warn!(
             message_id = context.message_id.as_str(),
             event_type = context.event_type.as_str(),
@@ -781,8 +786,14 @@ async fn run_handlers(
         return Ok(());
     }
     let route = registry.route_for(event);
-    let interaction_fallback = match (route, event) {
-        (None, Event::Interaction(_)) => fallback,
+    let interaction_fallback = match (route, event, &context.reply) {
+        (None, Event::Interaction(interaction), Some(reply))
+            if reply.deferred()
+                && interaction.kind
+                    != crate::interactions::EventType::ApplicationCommandAutocomplete =>
+        {
+            fallback
+        }
         _ => None,
     };
     let handlers = route.unwrap_or_else(|| registry.handlers_for(event));
@@ -794,7 +805,11 @@ async fn run_handlers(
             .await
             .map_err(|_| RecordFailure::Panicked)?;
         if let Err(error) = result {
-            if expired() {
+            let expired = matches!(
+                error.downcast_ref::<crate::interactions::ReplyError>(),
+                Some(crate::interactions::ReplyError::Expired(_))
+            );
+            if expired {
                 tracing::warn!(
                     message_id = context.message_id.as_str(),
                     event_type = context.event_type.as_str(),

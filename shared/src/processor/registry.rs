@@ -135,7 +135,9 @@ impl Registry {
             &interaction.command_name,
             &interaction.custom_id,
         ) {
-            (Type::ApplicationCommand | Type::ApplicationCommandAutocomplete, Some(name), _) => {
+            // An autocomplete the responder queued goes by its type only: a
+            // command's handler would reply to what has no message.
+            (Type::ApplicationCommand, Some(name), _) => {
                 InteractionRoute::Command(CommandName::owned(name.clone()))
             }
             (Type::MessageComponent, _, Some(id)) => {

@@ -130,6 +130,45 @@ async fn a_rate_limit_is_waited_out_when_it_fits_the_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_rate_limit_without_a_wait_is_retried_three_times_at_most() {
+    let mut limited = discord_error(429, 0);
+    limited.retry_after = Some(Duration::ZERO);
+    let api = Scripted::new(vec![limited]);
+    let error = reply(&api, None)
+        .followup(&serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ReplyError::Refused {
+            status: 429,
+            code: Some(0)
+        }
+    );
+    let calls = api.calls();
+    assert_eq!(calls.len(), 4, "the first try and three retries");
+    assert!(
+        calls[1].2 - calls[0].2 >= Duration::from_millis(100),
+        "no tight loop"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deleted_followup_is_that_messages_error_not_the_tokens() {
+    let api = Scripted::new(vec![discord_error(404, 10008)]);
+    let reply = reply(&api, None);
+    let error = reply.delete_followup("42").await.unwrap_err();
+    assert_eq!(
+        error,
+        ReplyError::Refused {
+            status: 404,
+            code: Some(10008)
+        }
+    );
+    assert!(!reply.expired(), "the token still works");
+}
+
+#[tokio::test(start_paused = true)]
 async fn unknown_interaction_and_unknown_message_are_final() {
     for code in [10062, 10008] {
         let api = Scripted::new(vec![discord_error(404, code)]);
@@ -161,6 +200,8 @@ async fn a_token_past_fifteen_minutes_makes_no_call() {
     let api = Scripted::new(vec![answer(200, serde_json::json!({}))]);
     let dyn_api: Arc<dyn ReplyApi> = api.clone();
     let old = Reply::new(dyn_api, &interaction(chrono::Duration::minutes(16)), None);
+    assert!(!old.expired(), "not marked until something looks");
+    assert!(old.check_age());
     assert!(old.expired());
     let error = old
         .edit_original(&serde_json::json!({"content": "late"}))
