@@ -209,28 +209,27 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     let earlier = (now - 60).to_string();
     let other_timestamp = sign_discord_request(&stranger, &earlier, ping.as_bytes());
     let now = now.to_string();
-    let mut discord_latencies = Vec::new();
-    for (what, headers) in [
-        (
-            "a PING with an invalid signature gets 401",
-            vec![
-                (SIGNATURE_HEADER, forged.as_str()),
-                (TIMESTAMP_HEADER, now.as_str()),
-            ],
-        ),
-        ("a request without signature headers gets 401", vec![]),
-        (
-            "a signature over a different timestamp gets 401",
-            vec![
-                (SIGNATURE_HEADER, other_timestamp.as_str()),
-                (TIMESTAMP_HEADER, now.as_str()),
-            ],
-        ),
-    ] {
-        let answered = client.post(&discord, &headers, &ping)?;
-        expect(&mut list, what, &answered, 401);
-        discord_latencies.push(answered.latency);
-    }
+    let forged_headers = [
+        (SIGNATURE_HEADER, forged.as_str()),
+        (TIMESTAMP_HEADER, now.as_str()),
+    ];
+    let discord_latencies = refusals(
+        &mut client,
+        &mut list,
+        &discord,
+        &ping,
+        &[
+            ("a PING with an invalid signature gets 401", &forged_headers),
+            ("a request without signature headers gets 401", &[]),
+            (
+                "a signature over a different timestamp gets 401",
+                &[
+                    (SIGNATURE_HEADER, other_timestamp.as_str()),
+                    (TIMESTAMP_HEADER, now.as_str()),
+                ],
+            ),
+        ],
+    )?;
     budget(&mut list, "Discord", &discord_latencies, DISCORD_BUDGET);
 
     // What Discord sends when the Interactions Endpoint URL is saved: a PING
@@ -239,21 +238,19 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     let interactions = format!("{base}/discord/interactions");
     let interaction_ping =
         json!({"type": 1, "id": "0", "application_id": "0", "token": "doctor"}).to_string();
-    let mut interaction_latencies = Vec::new();
-    for (what, headers) in [
-        (
-            "an interaction PING with an invalid signature gets 401",
-            vec![
-                (SIGNATURE_HEADER, forged.as_str()),
-                (TIMESTAMP_HEADER, now.as_str()),
-            ],
-        ),
-        ("an interaction without signature headers gets 401", vec![]),
-    ] {
-        let answered = client.post(&interactions, &headers, &interaction_ping)?;
-        expect(&mut list, what, &answered, 401);
-        interaction_latencies.push(answered.latency);
-    }
+    let interaction_latencies = refusals(
+        &mut client,
+        &mut list,
+        &interactions,
+        &interaction_ping,
+        &[
+            (
+                "an interaction PING with an invalid signature gets 401",
+                &forged_headers,
+            ),
+            ("an interaction without signature headers gets 401", &[]),
+        ],
+    )?;
     budget(
         &mut list,
         "Discord interactions",
@@ -369,6 +366,23 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
 
 /// The check on the queue's counts; see its caveat where it is printed.
 const QUEUE_CHECK: &str = "the queue did not grow during the checks";
+
+/// Posts `body` to `url` once per case, each expecting 401; the latencies.
+fn refusals(
+    client: &mut Client,
+    list: &mut Checklist,
+    url: &str,
+    body: &str,
+    cases: &[(&str, &[(&str, &str)])],
+) -> CliResult<Vec<Duration>> {
+    let mut latencies = Vec::new();
+    for (what, headers) in cases {
+        let answered = client.post(url, headers, body)?;
+        expect(list, what, &answered, 401);
+        latencies.push(answered.latency);
+    }
+    Ok(latencies)
+}
 
 fn budget(list: &mut Checklist, sender: &str, latencies: &[Duration], budget: Duration) {
     let slowest = latencies.iter().max().copied().unwrap_or_default();

@@ -61,6 +61,13 @@ pub(crate) fn verify_signed_json(
     check_json_limits(request.body).map_err(|_| Rejection::InvalidJson)
 }
 
+/// The signed body as the envelope's payload, byte for byte: it is exactly
+/// what was verified.
+pub(crate) fn signed_payload(request: &IngestRequest<'_>) -> Result<Box<RawValue>, Rejection> {
+    let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
+    RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)
+}
+
 /// Verifies a Discord request and decides what to queue. The body is queued
 /// byte for byte: it is exactly what was signed.
 pub(crate) fn accept(
@@ -86,9 +93,7 @@ pub(crate) fn accept(
             name: "application_id",
             value: id.into_owned(),
         });
-    let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
-    let payload =
-        RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
+    let payload = signed_payload(request)?;
     Ok(Accepted::Event {
         event: queued_event(Sender::Discord, event_type, arrival, payload, owner, None),
         deadline: config.enqueue_deadline,

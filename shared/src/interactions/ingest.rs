@@ -6,14 +6,13 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::answer::InteractionAnswer;
 use super::config::InteractionsConfig;
 use super::event_type::EventType;
 use super::responder::{Inline, InteractionRequest};
-use crate::discord::ingest::verify_signed_json;
+use crate::discord::ingest::{signed_payload, verify_signed_json};
 use crate::discord::DiscordConfig;
 use crate::envelope::Arrival;
 use crate::ingest::{queued_event, Accepted, IngestRequest};
@@ -108,9 +107,7 @@ pub(crate) fn accept(
     if !queue {
         return Ok(Accepted::Answer(answer));
     }
-    let text = std::str::from_utf8(request.body).map_err(|_| Rejection::InvalidJson)?;
-    let payload =
-        RawValue::from_string(text.trim().to_owned()).map_err(|_| Rejection::InvalidJson)?;
+    let payload = signed_payload(request)?;
     let owner = head.application_id.as_deref().map(|id| MessageAttribute {
         name: "application_id",
         value: id.to_owned(),
