@@ -48,6 +48,8 @@ pub struct MemoryStore {
     pub down: AtomicBool,
     /// Added before `complete` and `release` answer, in milliseconds.
     pub settle_delay_ms: AtomicUsize,
+    /// When set, `complete` fails as `Unavailable` (the other calls work).
+    pub complete_fails: AtomicBool,
     calls: Mutex<Vec<Call>>,
 }
 
@@ -126,6 +128,9 @@ impl IdempotencyStore for MemoryStore {
     async fn complete(&self, key: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
         self.enter(Call::Complete)?;
         self.settle_delay().await;
+        if self.complete_fails.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("complete refused".into()));
+        }
         self.items()
             .insert(key.to_owned(), Status::Completed(expires_at));
         Ok(())

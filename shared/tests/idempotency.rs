@@ -101,6 +101,37 @@ async fn a_redelivered_event_runs_its_handlers_once() {
 }
 
 #[tokio::test]
+async fn a_completion_the_store_refused_reruns_nothing() {
+    let (handler, store) = (
+        Arc::new(Counter::default()),
+        Arc::new(MemoryStore::default()),
+    );
+    store
+        .complete_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let processor = guarded(&handler, &store, 4);
+    let body = envelope();
+    let first = processor.process(sqs_event(&[("a", &body)]), None).await;
+    assert_eq!(failed_ids(&first), ["a"], "not acknowledged unrecorded");
+    store
+        .complete_fails
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let retry = processor.process(sqs_event(&[("a", &body)]), None).await;
+    assert!(failed_ids(&retry).is_empty());
+    assert_eq!(
+        handler.runs.lock().unwrap().len(),
+        1,
+        "the handlers ran once"
+    );
+    assert_eq!(
+        store
+            .status(&Envelope::from_json(&body).unwrap().dedupe_key)
+            .map(|s| matches!(s, switchboard_devkit::memory_store::Status::Completed(_))),
+        Some(true)
+    );
+}
+
+#[tokio::test]
 async fn the_same_key_twice_in_one_batch_runs_once_then_the_other_is_a_duplicate() {
     let handler = Arc::new(Counter {
         slow: true,

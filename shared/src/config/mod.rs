@@ -15,6 +15,10 @@ use crate::interactions::InteractionsConfig;
 use crate::pluralkit::{PluralKitConfig, TenantsConfig};
 use crate::processor::idempotency::{DEFAULT_TTL, MIN_TTL};
 
+/// The longest [`IDEMPOTENCY_TTL_SECS`]: far past any redrive, and short
+/// enough that an expiry time never overflows.
+pub const MAX_TTL: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
 pub mod variable;
 
 pub(crate) use variable::{parse_millis, parse_number};
@@ -224,6 +228,12 @@ impl ProcessorConfig {
                          and a shorter memory runs those retries again",
                         MIN_TTL.as_secs()
                     ),
+                })
+            }
+            Some(secs) if Duration::from_secs(secs) > MAX_TTL => {
+                return Err(ConfigError::Invalid {
+                    variable: IDEMPOTENCY_TTL_SECS,
+                    reason: format!("must be at most {} (366 days)", MAX_TTL.as_secs()),
                 })
             }
             Some(secs) => Duration::from_secs(secs),
@@ -439,6 +449,8 @@ mod tests {
         for (variable, value) in [
             (IDEMPOTENCY_TTL_SECS, "0"),
             (IDEMPOTENCY_TTL_SECS, "599"),
+            (IDEMPOTENCY_TTL_SECS, "18446744073709551615"),
+            (IDEMPOTENCY_TTL_SECS, "31708801"),
             (IDEMPOTENCY_TTL_SECS, "a week"),
             (PROCESSOR_CONCURRENCY, "0"),
         ] {

@@ -750,11 +750,19 @@ async fn settle(
 ) -> Result<(), RecordFailure> {
     let key = record.context.dedupe_key.as_str();
     if failure.is_none() {
-        return idempotency
+        let Err(error) = idempotency
             .store
             .complete(key, Utc::now() + idempotency.ttl)
             .await
-            .map_err(RecordFailure::Store);
+        else {
+            return Ok(());
+        };
+        // Every effect completed: say so in a release, so the redelivery
+        // (the record fails) runs none of them again and completes.
+        if let Err(release) = idempotency.store.release(key, &done).await {
+            tracing::warn!(message_id = record.context.message_id.as_str(), error = %release, "claim not released");
+        }
+        return Err(RecordFailure::Store(error));
     }
     // If the release fails, the claim expires on its own, and the retry
     // then runs every effect again.
