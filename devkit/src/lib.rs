@@ -11,6 +11,7 @@ pub mod event_source;
 pub mod fixtures;
 pub mod local;
 pub mod logs;
+pub mod memory_archive;
 pub mod memory_store;
 pub mod moto;
 pub mod ports;
@@ -33,6 +34,7 @@ pub use local::{
     local_sqs_client, local_ssm_client, LOCAL_REGION,
 };
 pub use logs::CapturedLog;
+pub use memory_archive::MemoryArchive;
 pub use memory_store::MemoryStore;
 pub use moto::MotoServer;
 pub use ports::{free_port, wait_for_port};

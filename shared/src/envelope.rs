@@ -62,6 +62,24 @@ pub struct Envelope {
     /// responder answered and queued it too); absent for other events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_with: Option<u8>,
+    /// Set on an envelope `switchboard events replay` put back on the queue:
+    /// when, in which run, and whether it was forced. Absent on every
+    /// envelope ingest queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+}
+
+/// What marks a replayed envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    /// When the replay put it back on the queue, RFC 3339 in UTC.
+    #[serde(with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    /// The replay run (one `events replay` command), new for every run.
+    pub run: Uuid,
+    /// True for `--force`: the envelope's effects run again, under the
+    /// run's own dedupe namespace.
+    pub forced: bool,
 }
 
 impl Envelope {
@@ -82,7 +100,26 @@ impl Envelope {
             payload,
             tenant: None,
             answered_with: None,
+            replay: None,
         }
+    }
+
+    /// The same envelope, marked as replayed by `replay`: the `id` and the
+    /// payload unchanged. A forced replay also moves the dedupe key into the
+    /// run's namespace, so the idempotency store has no record of it and
+    /// every effect runs again; copies within the run still share one key.
+    #[must_use]
+    pub fn replayed(mut self, replay: Replay) -> Self {
+        if replay.forced {
+            let mut hasher = Sha256::new();
+            hasher.update(b"replay:");
+            hasher.update(replay.run.hyphenated().to_string().as_bytes());
+            hasher.update(b"\n");
+            hasher.update(self.dedupe_key.as_bytes());
+            self.dedupe_key = hex::encode(hasher.finalize());
+        }
+        self.replay = Some(replay);
+        self
     }
 
     /// The same envelope, for the tenant `tenant`.
@@ -121,6 +158,7 @@ impl fmt::Debug for Envelope {
             .field("received_at", &self.received_at)
             .field("dedupe_key", &self.dedupe_key)
             .field("payload_bytes", &self.payload.get().len())
+            .field("replay", &self.replay)
             .finish()
     }
 }
@@ -201,6 +239,65 @@ mod tests {
         let back = Envelope::from_json(&tenant).unwrap();
         assert_eq!(back.tenant.as_deref(), Some("user-42"));
         assert_eq!(Envelope::from_json(&single).unwrap().tenant, None);
+    }
+
+    #[test]
+    fn a_replay_keeps_the_id_and_payload_and_only_a_forced_one_moves_the_key() {
+        let original = sample();
+        let (id, key, payload) = (
+            original.id,
+            original.dedupe_key.clone(),
+            original.payload.get().to_owned(),
+        );
+        let at = "2026-12-02T06:00:00Z".parse().unwrap();
+        let run = Uuid::now_v7();
+        let gap = sample().replayed(Replay {
+            at,
+            run,
+            forced: false,
+        });
+        assert_eq!((gap.id, &gap.dedupe_key), (id, &key));
+        let json = gap.to_json();
+        assert!(
+            json.contains(&format!(
+                r#""replay":{{"at":"2026-12-02T06:00:00Z","run":"{run}","forced":false}}"#
+            )),
+            "{json}"
+        );
+        let back = Envelope::from_json(&json).unwrap();
+        assert_eq!(back.replay.map(|r| r.run), Some(run));
+
+        let forced = |run| {
+            sample()
+                .replayed(Replay {
+                    at,
+                    run,
+                    forced: true,
+                })
+                .dedupe_key
+        };
+        assert_ne!(forced(run), key, "a forced replay runs every effect again");
+        assert_eq!(
+            forced(run),
+            forced(run),
+            "copies within one run share a key"
+        );
+        assert_ne!(forced(run), forced(Uuid::now_v7()), "each run its own");
+        assert_eq!(
+            sample()
+                .replayed(Replay {
+                    at,
+                    run,
+                    forced: true
+                })
+                .payload
+                .get(),
+            payload
+        );
+        assert!(
+            !original.to_json().contains("replay"),
+            "absent unless replayed"
+        );
     }
 
     #[test]

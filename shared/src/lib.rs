@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod archive;
 #[cfg(feature = "sqs")]
 pub mod aws;
 pub mod builtin;

@@ -27,6 +27,8 @@ pub const EVENTS: &str = "Events";
 pub const EVENT_AGE: &str = "EventAge";
 /// How long a record's handlers took, in milliseconds, by `Sender`.
 pub const HANDLER_DURATION: &str = "HandlerDuration";
+/// Milliseconds one batch's archive objects took to write, all of them.
+pub const ARCHIVE_DURATION: &str = "ArchiveDuration";
 
 /// The dimension naming the sender (`discord`, `pluralkit`, or `none` when a
 /// request names neither / a record cannot be read).
@@ -59,6 +61,7 @@ impl Metrics {
         metrics::describe_histogram!(ENQUEUE_LATENCY, metrics::Unit::Milliseconds, "");
         metrics::describe_histogram!(EVENT_AGE, metrics::Unit::Milliseconds, "");
         metrics::describe_histogram!(HANDLER_DURATION, metrics::Unit::Milliseconds, "");
+        metrics::describe_histogram!(ARCHIVE_DURATION, metrics::Unit::Milliseconds, "");
         metrics::describe_counter!(REQUESTS, metrics::Unit::Count, "");
         metrics::describe_counter!(EVENTS, metrics::Unit::Count, "");
         Ok(Self(collector))
@@ -101,6 +104,11 @@ pub fn event_age(sender: &'static str, age: Duration) {
 /// The time one record's handlers took.
 pub fn handler_duration(sender: &'static str, took: Duration) {
     metrics::histogram!(HANDLER_DURATION, SENDER => sender).record(millis(took));
+}
+
+/// The time one batch's archive objects took to write.
+pub fn archive_duration(took: Duration) {
+    metrics::histogram!(ARCHIVE_DURATION).record(millis(took));
 }
 
 fn millis(duration: Duration) -> f64 {

@@ -13,6 +13,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 use std::sync::Arc;
 use switchboard::deadline::time_left;
 
+use switchboard::archive::s3::S3Archive;
 use switchboard::builtin::event_bus::EventBus;
 use switchboard::builtin::forward::{Forward, ForwardSetupError};
 use switchboard::builtin::SecretSetting;
@@ -53,6 +54,7 @@ pub enum BuildError {
 pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Processor, BuildError> {
     let destinations = &config.destinations;
     let needs_aws = config.idempotency.is_some()
+        || config.archive_bucket.is_some()
         || destinations.event_bus.is_some()
         || destinations
             .forward
@@ -65,8 +67,8 @@ pub async fn build(config: &ProcessorConfig, registry: Registry) -> Result<Proce
     build_with(config, registry, &sdk)
 }
 
-/// The processor `config` describes, around `registry`: the client of
-/// Discord's interaction endpoints, the DynamoDB
+/// The processor `config` describes, around `registry`: the archive when
+/// `ARCHIVE_BUCKET` names one, the client of Discord's interaction endpoints, the DynamoDB
 /// idempotency store when `IDEMPOTENCY_TABLE` names one, and the built-in
 /// destinations it turns on, their clients built here, once, from `sdk`.
 /// Nothing is read here: a forwarding secret in SSM is read on first use, so
@@ -81,6 +83,10 @@ pub fn build_with(
     let replies = HttpReplyApi::new(&config.replies.api_base_url)?;
     let mut processor = Processor::new(registry, config.concurrency)
         .with_replies(Arc::new(replies), config.replies.fallback_message.clone());
+    if let Some(bucket) = &config.archive_bucket {
+        let archive = S3Archive::new(S3Archive::client(sdk), bucket);
+        processor = processor.with_archive(Arc::new(archive));
+    }
     if let Some(store) = &config.idempotency {
         let dynamodb = DynamoDbStore::new(DynamoDbStore::client(sdk), store.table.clone());
         processor = processor.with_idempotency(Idempotency {

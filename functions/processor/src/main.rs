@@ -18,6 +18,7 @@ async fn main() -> Result<(), Error> {
     let processor = processor::build(&config, registry)
         .await
         .inspect_err(|error| tracing::error!(%error, "processor could not start"))?;
-    tracing::info!(destinations = ?processor.destination_names(), "processor ready");
+    let archive = config.archive_bucket.as_deref().unwrap_or("off");
+    tracing::info!(destinations = ?processor.destination_names(), archive, "processor ready");
     processor::run(processor, metrics).await
 }

@@ -54,6 +54,11 @@ pub const PROCESSOR_CONCURRENCY: &str = "PROCESSOR_CONCURRENCY";
 pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
 /// How long a completed event is remembered, in seconds.
 pub const IDEMPOTENCY_TTL_SECS: &str = "IDEMPOTENCY_TTL_SECS";
+/// The S3 bucket the processor archives every record in; unset turns the
+/// archive off.
+pub const ARCHIVE_BUCKET: &str = "ARCHIVE_BUCKET";
+/// An S3 endpoint other than AWS's, such as a local server (addressed path-style).
+pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 /// A DynamoDB endpoint other than AWS's, such as a local server.
 pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 // The interactions route's variables live with its configuration.
@@ -188,6 +193,8 @@ pub struct ProcessorConfig {
     pub destinations: DestinationsConfig,
     /// How interactions are replied to.
     pub replies: RepliesConfig,
+    /// The archive's bucket; `None` when `ARCHIVE_BUCKET` is unset.
+    pub archive_bucket: Option<String>,
 }
 
 /// Where and how long the processor remembers handled events.
@@ -247,6 +254,7 @@ impl ProcessorConfig {
             idempotency,
             destinations: DestinationsConfig::from_lookup(&get)?,
             replies: RepliesConfig::from_lookup(&get)?,
+            archive_bucket: get(ARCHIVE_BUCKET).map(|bucket| bucket.trim().to_owned()),
         })
     }
 

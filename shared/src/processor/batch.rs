@@ -19,6 +19,7 @@ use super::idempotency::{
     IN_PROGRESS_WITHOUT_DEADLINE,
 };
 use super::registry::Registry;
+use crate::archive::{self, ArchiveError, ArchiveStore};
 use crate::envelope::Envelope;
 use crate::interactions::{InteractionFallback, Reply, ReplyApi};
 use crate::sender::Sender;
@@ -110,6 +111,10 @@ pub enum RecordFailure {
     /// The idempotency store could not answer, so the handlers did not run.
     #[error("{0}")]
     Store(StoreError),
+    /// The record could not be archived, so nothing ran: a record is never
+    /// processed unarchived.
+    #[error("the record could not be archived: {0}")]
+    Archive(ArchiveError),
 }
 
 /// The processor's whole configuration, built once at cold start: the
@@ -122,6 +127,7 @@ pub struct Processor {
     idempotency: Option<Idempotency>,
     destinations: Vec<Arc<dyn Destination>>,
     replies: Option<Replies>,
+    archive: Option<Arc<dyn ArchiveStore>>,
 }
 
 /// How the processor replies to interactions.
@@ -145,7 +151,15 @@ impl Processor {
             idempotency: None,
             destinations: Vec::new(),
             replies: None,
+            archive: None,
         }
+    }
+
+    /// Archives every record of a batch in `store` before anything runs; a
+    /// record whose object is not written fails and runs nothing.
+    pub fn with_archive(mut self, store: Arc<dyn ArchiveStore>) -> Self {
+        self.archive = Some(store);
+        self
     }
 
     /// Replies to interactions through `api`: each interaction's handlers
@@ -189,6 +203,7 @@ impl Processor {
             idempotency: self.idempotency.as_ref(),
             destinations: &self.destinations,
             replies: self.replies.as_ref(),
+            archive: self.archive.as_deref(),
             concurrency: self.concurrency.max(1),
             deadline,
         };
@@ -216,6 +231,7 @@ pub async fn process_batch(
         idempotency: None,
         destinations: &[],
         replies: None,
+        archive: None,
         concurrency: concurrency.max(1),
         deadline,
     };
@@ -282,6 +298,7 @@ struct Parts<'a> {
     idempotency: Option<&'a Idempotency>,
     destinations: &'a [Arc<dyn Destination>],
     replies: Option<&'a Replies>,
+    archive: Option<&'a dyn ArchiveStore>,
     concurrency: usize,
     deadline: Option<tokio::time::Instant>,
 }
@@ -306,9 +323,13 @@ impl Parts<'_> {
         let mut senders: Vec<&'static str> = message_ids.iter().map(|_| "none").collect();
         let mut success: Vec<&'static str> = message_ids.iter().map(|_| "handled").collect();
         let work_deadline = self.work_deadline();
+        let archived = self.archive_records(&event.records, work_deadline).await;
         let admissions: Vec<Admission> =
-            futures::stream::iter(event.records.into_iter().enumerate())
-                .map(|(index, record)| async move {
+            futures::stream::iter(event.records.into_iter().zip(archived).enumerate())
+                .map(|(index, (record, archived))| async move {
+                    if let Err(error) = archived {
+                        return (index, None, Err(RecordFailure::Archive(error)));
+                    }
                     let decoded = self.decode(index, record);
                     let sender = decoded.as_ref().ok().map(|record| record.envelope.source);
                     let admission = match decoded {
@@ -368,6 +389,29 @@ impl Parts<'_> {
             }
         }
         response
+    }
+
+    /// Archives the batch when an archive is on: for each record, whether
+    /// its object was written by the work deadline.
+    async fn archive_records(
+        &self,
+        records: &[SqsMessage],
+        work_deadline: Option<tokio::time::Instant>,
+    ) -> Vec<Result<(), ArchiveError>> {
+        let Some(store) = self.archive else {
+            return records.iter().map(|_| Ok(())).collect();
+        };
+        let plan = archive::plan(records, Utc::now());
+        let started = Instant::now();
+        let written = within(work_deadline, async {
+            Ok(archive::write(store, plan, records.len()).await)
+        })
+        .await;
+        telemetry::archive_duration(started.elapsed());
+        written.unwrap_or_else(|_| {
+            let late = ArchiveError("not written before the invocation's deadline".into());
+            records.iter().map(|_| Err(late.clone())).collect()
+        })
     }
 
     /// When effects stop: the record deadline, less the settle budget when
