@@ -30,8 +30,8 @@ pub use destinations::{Behaviour, RecordingDestination};
 pub use discord_api::{ApiCall, DiscordApi, Races, Target};
 pub use fixtures::{fixture, fixture_envelope, repo_root};
 pub use local::{
-    local_aws_settings, local_dynamodb_client, local_eventbridge_client, local_sdk_config,
-    local_sqs_client, local_ssm_client, LOCAL_REGION,
+    create_local_bucket, local_aws_settings, local_dynamodb_client, local_eventbridge_client,
+    local_s3_client, local_sdk_config, local_sqs_client, local_ssm_client, LOCAL_REGION,
 };
 pub use logs::CapturedLog;
 pub use memory_archive::MemoryArchive;

@@ -42,6 +42,33 @@ pub fn local_ssm_client(endpoint: &str) -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&local_sdk_config(endpoint))
 }
 
+/// An S3 client for a local server, addressed path-style (`bucket.127.0.0.1`
+/// names no host).
+pub fn local_s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(&local_sdk_config(endpoint))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Creates `bucket` on a local S3 server; one that exists already is kept.
+///
+/// # Errors
+/// When the server refuses for another reason, or cannot be reached.
+pub async fn create_local_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
+    match client.create_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let text = aws_sdk_s3::error::DisplayErrorContext(&error).to_string();
+            if text.contains("BucketAlreadyOwnedByYou") || text.contains("BucketAlreadyExists") {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        }
+    }
+}
+
 /// What ingest's own SQS, SSM and DynamoDB clients need to reach a local server.
 pub fn local_aws_settings(endpoint: &str) -> AwsSettings {
     AwsSettings {

@@ -14,7 +14,6 @@ use crate::config::IngestConfig;
 use crate::envelope::{Arrival, Envelope};
 use crate::interactions::InteractionAnswer;
 use crate::pluralkit::{TenantId, TenantRecord};
-use crate::queue::message_text::sqs_accepts;
 use crate::queue::{MessageAttribute, QueuedEvent};
 use crate::rejection::Rejection;
 use crate::route::Route;
@@ -191,9 +190,8 @@ pub fn decide_with(
     }
 }
 
-/// Builds the envelope and its message attributes: `event_id`, `source`,
-/// `event_type`, the sender's owner id (`application_id`, `system_id`) when
-/// it has one, and the `tenant` on the many-system route.
+/// Builds the envelope and its message attributes (see
+/// [`QueuedEvent::attributes_of`]).
 pub(crate) fn queued_event(
     sender: Sender,
     event_type: String,
@@ -202,37 +200,14 @@ pub(crate) fn queued_event(
     owner: Option<MessageAttribute>,
     tenant: Option<&TenantId>,
 ) -> QueuedEvent {
-    let mut attributes = vec![
-        MessageAttribute {
-            name: "event_id",
-            value: arrival.id.hyphenated().to_string(),
-        },
-        MessageAttribute {
-            name: "source",
-            value: sender.as_str().to_owned(),
-        },
-    ];
-    // SQS refuses empty attribute values.
-    if !event_type.is_empty() {
-        attributes.push(MessageAttribute {
-            name: "event_type",
-            value: event_type.clone(),
-        });
-    }
-    attributes.extend(owner);
-    attributes.extend(tenant.map(|tenant| MessageAttribute {
-        name: "tenant",
-        value: tenant.as_str().to_owned(),
-    }));
-    // Attributes are a convenience for the console; one SQS would refuse must
-    // never fail the send, so it is left out.
-    attributes.retain(|attribute| attribute.value.chars().all(sqs_accepts));
     let envelope = Envelope::new(sender, event_type, arrival, payload);
+    let envelope = match tenant {
+        Some(tenant) => envelope.with_tenant(tenant.as_str()),
+        None => envelope,
+    };
+    let attributes = QueuedEvent::attributes_of(&envelope, owner);
     QueuedEvent {
-        envelope: match tenant {
-            Some(tenant) => envelope.with_tenant(tenant.as_str()),
-            None => envelope,
-        },
+        envelope,
         attributes,
     }
 }

@@ -1,7 +1,9 @@
 //! `switchboard`: the developer's companion for the local stack.
 
+mod archive;
 mod dev_keys;
 mod doctor;
+mod events;
 mod forward;
 mod listen;
 mod parameters;
@@ -12,6 +14,7 @@ mod secret_input;
 mod send;
 mod stack;
 mod state;
+mod summary;
 mod tenants;
 
 use std::path::PathBuf;
@@ -64,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: forward::ForwardCommand,
     },
+    /// The archive: list, show and replay the events the processor kept.
+    Events {
+        #[command(subcommand)]
+        command: events::EventsCommand,
+    },
     /// Receive forwarded events: verify their signatures, print them, answer 200.
     Listen(listen::ListenArgs),
 }
@@ -82,6 +90,7 @@ async fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&cli.dev_dir, args).await,
         Command::Pluralkit { command } => pluralkit::run(&cli.dev_dir, command).await,
         Command::Forward { command } => forward::run(&cli.dev_dir, command).await,
+        Command::Events { command } => events::run(&cli.dev_dir, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

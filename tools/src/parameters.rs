@@ -140,7 +140,11 @@ const KMS_KEY_OUTPUT: &str = "SecretsKmsKeyId";
 const SSM_DEFAULT_KEY: &str = "alias/aws/ssm";
 
 /// A CloudFormation stack's output value.
-async fn stack_output(aws: &aws_config::SdkConfig, stack: &str, key: &str) -> CliResult<String> {
+pub(crate) async fn stack_output(
+    aws: &aws_config::SdkConfig,
+    stack: &str,
+    key: &str,
+) -> CliResult<String> {
     find_output(aws, stack, key)
         .await?
         .ok_or_else(|| format!("stack {stack} has no {key} output").into())

@@ -6,7 +6,6 @@ use aws_sdk_sqs::types::MessageSystemAttributeName;
 use clap::Args;
 use serde_json::Value;
 use switchboard::config::AWS_ENDPOINT_URL_SQS;
-use switchboard::Sender;
 use switchboard_devkit::local_sqs_client;
 
 use crate::state::StackState;
@@ -38,6 +37,10 @@ pub(crate) struct PeekArgs {
     /// Show at most this many messages.
     #[arg(long, default_value_t = 50)]
     pub(crate) max: usize,
+    /// With --dlq, say of each message whether the archive holds it (the
+    /// local stack's archive, or the one these flags name).
+    #[command(flatten)]
+    pub(crate) archive: crate::archive::ArchiveArgs,
 }
 
 /// Queue URLs and a client, from flags first, then the local stack's state.
@@ -108,10 +111,47 @@ pub(crate) async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
         }
     }
     println!("{} message(s) on {what}", messages.len());
+    let archived = match args.dlq {
+        true => archived_ids(dev_dir, &args.archive, &messages).await,
+        false => None,
+    };
     for message in &messages {
-        println!("{}", describe(message));
+        let line = describe(message);
+        match (&archived, envelope_id(message)) {
+            (Some(held), Some(id)) => {
+                let archived = if held.contains(&id) { "yes" } else { "no" };
+                println!("{line}  archived={archived}");
+            }
+            _ => println!("{line}"),
+        }
     }
     Ok(())
+}
+
+/// The envelope id of a message, when its body is an envelope with one.
+fn envelope_id(message: &aws_sdk_sqs::types::Message) -> Option<uuid::Uuid> {
+    switchboard::Envelope::from_json(message.body()?).ok()?.id
+}
+
+/// Which of the messages' envelopes the archive holds; `None` (and a note)
+/// when no archive can be read.
+async fn archived_ids(
+    dev_dir: &Path,
+    args: &crate::archive::ArchiveArgs,
+    messages: &[aws_sdk_sqs::types::Message],
+) -> Option<std::collections::HashSet<uuid::Uuid>> {
+    let ids: Vec<uuid::Uuid> = messages.iter().filter_map(envelope_id).collect();
+    let held = async {
+        let archive = crate::archive::Archive::resolve(dev_dir, args).await?;
+        archive.holds(&ids).await
+    };
+    match held.await {
+        Ok(held) => Some(held),
+        Err(error) => {
+            eprintln!("(not checked against the archive: {error})");
+            None
+        }
+    }
 }
 
 /// One line per message: source, type, received_at, receive count and a
@@ -129,31 +169,8 @@ fn describe(message: &aws_sdk_sqs::types::Message) -> String {
     let detail = bus_event.as_ref().map(|event| event["detail"].to_string());
     match switchboard::Envelope::from_json(detail.as_deref().unwrap_or(body)) {
         Ok(envelope) => {
-            let payload: Value =
-                serde_json::from_str(envelope.payload.get()).unwrap_or(Value::Null);
-            let summary = match envelope.source {
-                Sender::Discord => format!(
-                    "application_id={} data.id={}",
-                    payload["application_id"].as_str().unwrap_or("-"),
-                    payload["event"]["data"]["id"].as_str().unwrap_or("-")
-                ),
-                // Never the token: it lets anyone reply as the app.
-                Sender::DiscordInteraction => format!(
-                    "application_id={} interaction_id={} name={}",
-                    payload["application_id"].as_str().unwrap_or("-"),
-                    payload["id"].as_str().unwrap_or("-"),
-                    payload["data"]["name"]
-                        .as_str()
-                        .or(payload["data"]["custom_id"].as_str())
-                        .unwrap_or("-")
-                ),
-                Sender::Pluralkit => format!(
-                    "tenant={} system_id={} id={}",
-                    envelope.tenant.as_deref().unwrap_or("-"),
-                    payload["system_id"].as_str().unwrap_or("-"),
-                    payload["id"].as_str().unwrap_or("-")
-                ),
-            };
+            let ids = crate::summary::EventIds::of(&envelope);
+            let summary = format!("{} {}", ids.owner, ids.subject);
             format!(
                 "{:<9} {:<28} {}  id={}  receives={receives}  {summary}  {} bytes  dedupe_key={}",
                 envelope.source,

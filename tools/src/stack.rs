@@ -11,15 +11,17 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use switchboard::config::{
-    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE,
-    AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM, AWS_REGION, AWS_SECRET_ACCESS_KEY,
-    DISCORD_API_BASE_URL, DISCORD_PUBLIC_KEY, EVENT_BUS_NAME, FORWARD_SECRET, FORWARD_URL,
-    IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN_PARAMETER, PLURALKIT_TENANT_TABLE, QUEUE_URL,
+    ARCHIVE_BUCKET, AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB,
+    AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM,
+    AWS_REGION, AWS_SECRET_ACCESS_KEY, DISCORD_API_BASE_URL, DISCORD_PUBLIC_KEY, EVENT_BUS_NAME,
+    FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN_PARAMETER,
+    PLURALKIT_TENANT_TABLE, QUEUE_URL,
 };
 use switchboard_devkit::{
-    create_bus_to_queue, create_idempotency_table, create_queues, create_tenant_table,
-    local_dynamodb_client, local_eventbridge_client, local_sqs_client, local_ssm_client,
-    wait_for_port, ApiCall, DiscordApi, Races, Target, LOCAL_REGION,
+    create_bus_to_queue, create_idempotency_table, create_local_bucket, create_queues,
+    create_tenant_table, local_dynamodb_client, local_eventbridge_client, local_s3_client,
+    local_sqs_client, local_ssm_client, wait_for_port, ApiCall, DiscordApi, Races, Target,
+    LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
@@ -191,6 +193,11 @@ async fn start_and_serve(
             .await
             .map_err(|e| e.to_string())?;
     }
+    // The archive, as deployed: the processor writes every record to it.
+    let archive_bucket = format!("{}-archive", args.queue_name)
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    create_local_bucket(&local_s3_client(&sqs_endpoint), &archive_bucket).await?;
     let bus = create_bus_to_queue(
         &local_eventbridge_client(&sqs_endpoint),
         &client,
@@ -236,6 +243,8 @@ async fn start_and_serve(
         (AWS_ENDPOINT_URL_DYNAMODB, &sqs_endpoint),
         (AWS_ENDPOINT_URL_EVENTBRIDGE, &sqs_endpoint),
         (AWS_ENDPOINT_URL_SSM, &sqs_endpoint),
+        (AWS_ENDPOINT_URL_S3, &sqs_endpoint),
+        (ARCHIVE_BUCKET, &archive_bucket),
         (IDEMPOTENCY_TABLE, &table),
         (PLURALKIT_TENANT_TABLE, &tenant_table),
         (EVENT_BUS_NAME, &bus.bus),
@@ -297,6 +306,7 @@ async fn start_and_serve(
         bus_target_url: Some(bus.target_queue_url.clone()),
         pluralkit_token_parameter: Some(token_parameter.clone()),
         tenant_table: Some(tenant_table.clone()),
+        archive_bucket: Some(archive_bucket.clone()),
     };
     state.save(dev_dir)?;
 
@@ -319,6 +329,7 @@ async fn start_and_serve(
     println!("  Queue:                  {queue_url}");
     println!("  Dead-letter queue:      {dlq_url}");
     println!("  Idempotency table:      {table}");
+    println!("  Archive:                s3://{archive_bucket} (make events; switchboard events replay --help)");
     println!(
         "  PluralKit token in:     {token_parameter} (switchboard pluralkit set-token <TOKEN>)"
     );

@@ -24,6 +24,9 @@ pub(crate) struct StackState {
     /// The PluralKit tenant table ingest serves `/pluralkit/{tenant}` from.
     #[serde(default)]
     pub(crate) tenant_table: Option<String>,
+    /// The bucket the processor archives every record in.
+    #[serde(default)]
+    pub(crate) archive_bucket: Option<String>,
 }
 
 impl StackState {

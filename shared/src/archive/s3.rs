@@ -22,14 +22,15 @@ impl S3Archive {
         }
     }
 
-    /// A client from `sdk`. A local S3 server (`AWS_ENDPOINT_URL_S3` or
-    /// `AWS_ENDPOINT_URL` set, as for moto) is addressed path-style, since
-    /// `bucket.127.0.0.1` names no host; AWS's own endpoints keep
-    /// virtual-hosted addressing.
+    /// A client from `sdk`. A server other than AWS's (an endpoint in `sdk`,
+    /// or `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` set, as for moto) is
+    /// addressed path-style, since `bucket.127.0.0.1` names no host; AWS's
+    /// own endpoints keep virtual-hosted addressing.
     pub fn client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-        let local = [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]
-            .into_iter()
-            .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()));
+        let local = sdk.endpoint_url().is_some()
+            || [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]
+                .into_iter()
+                .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()));
         let config = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(local)
             .build();

@@ -596,6 +596,7 @@ impl Parts<'_> {
             dedupe_key: envelope.dedupe_key.clone(),
             event_id: envelope.id,
             tenant: envelope.tenant.clone(),
+            replay: envelope.replay,
             guarded: self.idempotency.is_some(),
             reply: match (&event, self.replies) {
                 (Event::Interaction(interaction), Some(replies)) => {

@@ -154,6 +154,9 @@ pub struct EventContext {
     /// The envelope's `tenant`: the tenant whose route
     /// (`/pluralkit/{tenant}`) the event came in on; `None` on other routes.
     pub tenant: Option<String>,
+    /// Set when `switchboard events replay` put this event back on the
+    /// queue: when, in which run, and whether forced.
+    pub replay: Option<crate::envelope::Replay>,
     /// True when the idempotency store guards this record: the handlers run
     /// once per `dedupe_key`, and a handler need not deduplicate itself.
     pub guarded: bool,
