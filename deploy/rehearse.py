@@ -50,6 +50,8 @@ EXPECTED_SKIPS = {
     # The PluralKit-throttled metric filter: the template test checks its pattern.
     "AWS::Logs::MetricFilter",
     "AWS::SQS::QueuePolicy",
+    # The archive's TLS-only policy: the template test checks it.
+    "AWS::S3::BucketPolicy",
 }
 
 # Resource types moto creates but lists without a physical id: each is read
@@ -64,6 +66,9 @@ READ_BACK_BY_API = {
 EXPECTED_PROPERTY_GAPS = {
     "EventsDeadLetterQueue.RedriveAllowPolicy": "moto's SQS resource ignores it",
     "Function.Architectures": "moto's Lambda resource ignores it (the transformed template is checked instead)",
+    "ArchiveBucket.PublicAccessBlockConfiguration": "moto's S3 bucket resource ignores it",
+    "ArchiveBucket.LifecycleConfiguration": "moto's S3 bucket resource ignores it",
+    "ArchiveBucket.Policy": "ArchiveRequiresTls, an AWS::S3::BucketPolicy, is an expected skip",
 }
 
 PARAMETERS = {
@@ -327,6 +332,10 @@ def read_back(client, cloudformation, stack, by_type):
                         own = f":log-group:/switchboard/{STACK}/{instance}/{function}:*"
                         check(deployed.endswith(own) and deployed.count("*") == 1, f"{role_name}: logs beyond its own group's streams: {deployed}")
                         continue
+                    if target == f"arn:aws:s3:::{physical.get('ArchiveBucket')}/archive/*":
+                        # S3 names objects by key: a prefix is how a policy
+                        # says "under archive/ only".
+                        continue
                     check("*" not in target, f"{role_name}: wildcard resource {target}")
 
     lambda_ = client("lambda")
@@ -348,6 +357,7 @@ def read_back(client, cloudformation, stack, by_type):
             check(variables.get("FORWARD_URL") == PARAMETERS["ForwardUrl"], "processor FORWARD_URL")
             check(variables.get("FORWARD_SECRET_PARAMETER") == f"/switchboard/{STACK}/forward-secret", "processor forward secret parameter")
             check("FORWARD_SECRET" not in variables, "no secret in the processor's environment")
+            check(variables.get("ARCHIVE_BUCKET") == physical.get("ArchiveBucket"), f"processor archive: {variables.get('ARCHIVE_BUCKET')}")
     permissions = json.loads(lambda_.get_policy(FunctionName=physical["IngestFunction"])["Policy"])["Statement"]
     source_arns = [json.dumps(p.get("Condition", {})) for p in permissions]
     check(len(permissions) == len(ROUTES), f"ingest's resource policy: {len(permissions)} statements")
@@ -371,11 +381,45 @@ def read_back(client, cloudformation, stack, by_type):
     check(table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "table on demand")
     bus = client("events").describe_event_bus(Name=f"switchboard-{STACK}")
     check(bus["Name"] == f"switchboard-{STACK}", "event bus")
+    check_archive(client("s3"), physical, outputs)
     check(outputs.get("AlarmNotifications", "").startswith("NOBODY"), f"alarms without a topic say so: {outputs}")
     check(outputs.get("PluralKitSigningTokenParameter") == f"/switchboard/{STACK}/pluralkit-signing-token", f"outputs: {outputs}")
     # set-token and set-secret encrypt with this key; without SecretsKmsKeyArn, SSM's own.
     check(outputs.get("SecretsKmsKeyId") == "alias/aws/ssm", f"secrets key output: {outputs.get('SecretsKmsKeyId')}")
     return physical
+
+
+def check_archive(s3, physical, outputs):
+    """The archive's bucket as the issue describes it: SSE, public access
+    blocked, TLS only, expiring under archive/, versioning off."""
+    bucket = physical.get("ArchiveBucket")
+    check(bool(bucket) and outputs.get("ArchiveBucketName") == bucket, f"archive bucket output: {outputs.get('ArchiveBucketName')}")
+    def read(what, call, key):
+        # moto's S3 resource passes on only some bucket properties.
+        try:
+            return call(Bucket=bucket)[key]
+        except s3.exceptions.ClientError as error:
+            gap = f"ArchiveBucket.{what}"
+            check(gap in EXPECTED_PROPERTY_GAPS, f"archive {what}: {error}")
+            print(f"  expected gap: {gap} ({EXPECTED_PROPERTY_GAPS[gap]}); the template test holds it")
+            return None
+
+    rules = read("BucketEncryption", s3.get_bucket_encryption, "ServerSideEncryptionConfiguration")
+    if rules is not None:
+        algorithm = rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        check(algorithm == "AES256", f"archive SSE: {rules}")
+    block = read("PublicAccessBlockConfiguration", s3.get_public_access_block, "PublicAccessBlockConfiguration")
+    if block is not None:
+        check(all(block.get(k) for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")), f"archive public access: {block}")
+    policy = read("Policy", s3.get_bucket_policy, "Policy")
+    if policy is not None:
+        deny = [st for st in json.loads(policy)["Statement"] if st["Effect"] == "Deny"]
+        check(any(st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false" for st in deny), f"archive TLS only: {policy}")
+    lifecycle = read("LifecycleConfiguration", s3.get_bucket_lifecycle_configuration, "Rules")
+    if lifecycle is not None:
+        check(any(r.get("Expiration", {}).get("Days") == 400 and "archive/" in json.dumps(r) for r in lifecycle), f"archive lifecycle: {lifecycle}")
+    check(s3.get_bucket_versioning(Bucket=bucket).get("Status") in (None, "Suspended"), "archive versioning off")
+    print(f"  archive bucket {bucket}: read back")
 
 
 FAKE_CARGO = """#!/bin/sh

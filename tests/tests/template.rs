@@ -53,6 +53,9 @@ fn statements(policy: &Yaml) -> Vec<&Yaml> {
         .collect()
 }
 
+/// The archive's objects: the processor's one S3 resource.
+const ARCHIVE_OBJECTS: &str = "${ArchiveBucket.Arn}/archive/*";
+
 /// Every broken promise, in words.
 fn violations(doc: &Yaml) -> Vec<String> {
     let mut found = Vec::new();
@@ -76,7 +79,13 @@ fn violations(doc: &Yaml) -> Vec<String> {
                         }
                     }
                     for target in as_list(&statement["Resource"]) {
-                        if text(target).contains('*') {
+                        // S3 names objects by key: a key prefix is how a policy
+                        // says "only under archive/" (checked below).
+                        let archive_prefix = text(target) == ARCHIVE_OBJECTS
+                            && as_list(&statement["Action"])
+                                .iter()
+                                .all(|a| text(a) == "s3:PutObject");
+                        if text(target).contains('*') && !archive_prefix {
                             found.push(format!("{name}: wildcard resource {}", text(target)));
                         }
                     }
@@ -213,6 +222,8 @@ fn violations(doc: &Yaml) -> Vec<String> {
                             && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
                                 == "ssm.${AWS::Region}.amazonaws.com"
                     }
+                    // New objects under the archive's prefix only.
+                    "s3:PutObject" => targets == [ARCHIVE_OBJECTS],
                     // Its own bus: the one it creates, or the one named.
                     "events:PutEvents" => {
                         targets
@@ -441,6 +452,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
             ));
         }
     }
+    found.extend(archive_violations(doc));
     let allow = &resource("EventsDeadLetterQueue")["Properties"]["RedriveAllowPolicy"];
     if text(&allow["redrivePermission"]) != "byQueue"
         || !sub_text(as_list(&allow["sourceQueueArns"])[0])
@@ -482,6 +494,75 @@ fn violations(doc: &Yaml) -> Vec<String> {
         if text(&resource(function)["Metadata"]["BuildMethod"]) != "rust-cargolambda" {
             found.push(format!("{function}: not built with rust-cargolambda"));
         }
+    }
+    found
+}
+
+/// The archive's bucket: encrypted, never public, TLS only, retained,
+/// expiring after `ArchiveRetentionDays`, unversioned, and named to the processor.
+fn archive_violations(doc: &Yaml) -> Vec<String> {
+    let mut found = Vec::new();
+    let bucket = &doc["Resources"]["ArchiveBucket"];
+    let properties = &bucket["Properties"];
+    if text(&bucket["Condition"]) != "UseArchive"
+        || text(&doc["Parameters"]["Archive"]["Default"]) != "Enabled"
+    {
+        found.push("ArchiveBucket: not on by default behind the Archive parameter".into());
+    }
+    if text(&bucket["DeletionPolicy"]) != "Retain"
+        || text(&bucket["UpdateReplacePolicy"]) != "Retain"
+    {
+        found.push("ArchiveBucket: not retained".into());
+    }
+    let sse = &as_list(&properties["BucketEncryption"]["ServerSideEncryptionConfiguration"])
+        .first()
+        .map(|rule| text(&rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"]));
+    if !matches!(sse.as_deref(), Some("AES256" | "aws:kms")) {
+        found.push("ArchiveBucket: no encryption at rest".into());
+    }
+    let block = &properties["PublicAccessBlockConfiguration"];
+    let blocked = [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ]
+    .iter()
+    .all(|setting| block[*setting].as_bool() == Some(true));
+    if !blocked {
+        found.push("ArchiveBucket: public access not blocked".into());
+    }
+    if !properties["VersioningConfiguration"].is_badvalue() {
+        found.push("ArchiveBucket: versioning is on".into());
+    }
+    let expires = as_list(&properties["LifecycleConfiguration"]["Rules"])
+        .iter()
+        .any(|rule| {
+            text(&rule["Status"]) == "Enabled"
+                && text(&rule["Prefix"]) == "archive/"
+                && text(&rule["ExpirationInDays"]) == "ArchiveRetentionDays"
+        });
+    if !expires || text(&doc["Parameters"]["ArchiveRetentionDays"]["Default"]) != "400" {
+        found.push("ArchiveBucket: no expiry after ArchiveRetentionDays (default 400)".into());
+    }
+    let tls = &doc["Resources"]["ArchiveRequiresTls"]["Properties"];
+    let denies_plain = as_list(&tls["PolicyDocument"]["Statement"])
+        .iter()
+        .any(|statement| {
+            text(&statement["Effect"]) == "Deny"
+                && text(&statement["Condition"]["Bool"]["aws:SecureTransport"]) == "false"
+                && as_list(&statement["Resource"]).len() == 2
+        });
+    if !denies_plain || text(&tls["Bucket"]) != "ArchiveBucket" {
+        found.push("ArchiveBucket: requests without TLS are not denied".into());
+    }
+    let variable = &doc["Resources"]["ProcessorFunction"]["Properties"]["Environment"]["Variables"]
+        ["ARCHIVE_BUCKET"];
+    let named: Vec<String> = as_list(variable).into_iter().map(text).collect();
+    if named != ["UseArchive", "ArchiveBucket", ""] {
+        found.push(format!(
+            "processor: ARCHIVE_BUCKET is not the archive's bucket: {named:?}"
+        ));
     }
     found
 }
@@ -547,6 +628,36 @@ fn the_checks_catch_broken_templates() {
             "Action: sqs:SendMessage",
             "Action: [sqs:SendMessage, sqs:DeleteMessage]",
             "IngestRole allows sqs:DeleteMessage",
+        ),
+        (
+            "        RestrictPublicBuckets: true\n",
+            "        RestrictPublicBuckets: false\n",
+            "ArchiveBucket: public access not blocked",
+        ),
+        (
+            "            ExpirationInDays: !Ref ArchiveRetentionDays\n",
+            "",
+            "ArchiveBucket: no expiry",
+        ),
+        (
+            "              - !Sub \"${ArchiveBucket.Arn}/*\"\n            Condition:\n              Bool:\n                aws:SecureTransport: \"false\"",
+            "              - !Sub \"${ArchiveBucket.Arn}/*\"\n            Condition:\n              Bool:\n                aws:SecureTransport: \"true\"",
+            "ArchiveBucket: requests without TLS are not denied",
+        ),
+        (
+            "                  Resource: !Sub \"${ArchiveBucket.Arn}/archive/*\"",
+            "                  Resource: !Sub \"${ArchiveBucket.Arn}/*\"",
+            "wildcard resource ${ArchiveBucket.Arn}/*",
+        ),
+        (
+            "                  Action: s3:PutObject\n",
+            "                  Action: [s3:PutObject, s3:DeleteObject]\n",
+            "wildcard resource ${ArchiveBucket.Arn}/archive/*",
+        ),
+        (
+            "          ARCHIVE_BUCKET: !If [UseArchive, !Ref ArchiveBucket, \"\"]\n",
+            "",
+            "processor: ARCHIVE_BUCKET is not the archive's bucket",
         ),
         (
             "BillingMode: PAY_PER_REQUEST",
