@@ -478,6 +478,63 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         "the poller reported errors: {poll_errors:#?}"
     );
 
+    // The archive holds the whole run: every record the processor received
+    // (each event, each Discord retry, which ingest gave its own id, and
+    // `/ping`, whose own handler writes no `event handled` line).
+    let events = |args: &[&str]| {
+        let output = cli()
+            .arg("--dev-dir")
+            .arg(&stack.dev_dir)
+            .arg("events")
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "events {args:?}: {stdout}{stderr}");
+        stdout
+    };
+    let listed = events(&["list", "--since", "1h"]);
+    assert_eq!(
+        listed.lines().count(),
+        expected + duplicates + 1,
+        "the archive holds every record once: {listed}"
+    );
+    // One type replayed through the local stack: without --force it is a
+    // duplicate (its effects completed); with --force it runs again.
+    let count = |needle: &str| {
+        stack
+            .log_text()
+            .lines()
+            .filter(|line| line.contains(needle))
+            .count()
+    };
+    let before = (count(" duplicate"), handled_events(&stack.log_text()).len());
+    let replay = ["replay", "--since", "1h", "--type", "UPDATE_SYSTEM"];
+    assert!(events(&replay).contains("replayed 1 event(s)"));
+    let waited = Instant::now();
+    while count(" duplicate") == before.0 && waited.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(
+        count(" duplicate"),
+        before.0 + 1,
+        "the replay was a duplicate"
+    );
+    assert!(events(&[&replay[..], &["--force"]].concat()).contains("replayed 1 event(s)"));
+    let waited = Instant::now();
+    while handled_events(&stack.log_text()).len() == before.1
+        && waited.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let rerun = handled_events(&stack.log_text());
+    assert_eq!(rerun.len(), before.1 + 1, "the forced replay ran again");
+    assert_eq!(
+        rerun.last().map(|(kind, _)| kind.as_str()),
+        Some("UPDATE_SYSTEM")
+    );
+
     let token = std::fs::read_to_string(dev_dir.join("pluralkit_signing_token")).unwrap();
     let log_text =
         stack.log_text() + &std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
