@@ -30,7 +30,7 @@ CLI := cargo run --quiet -p switchboard-cli --
 LISTEN_PORT ?= 9700
 STACK_FLAGS := $(if $(FORWARD),--forward-url http://127.0.0.1:$(LISTEN_PORT)/webhooks)
 
-.PHONY: all tools run listen test unit lint lint-rust docs build deploy deploy-code rehearse send peek bench bench-interactions fuzz clean
+.PHONY: all tools run listen test unit lint lint-rust docs build deploy deploy-code rehearse send peek events bench bench-interactions fuzz clean
 
 all: test
 
@@ -83,6 +83,10 @@ send:
 # `make peek BUS=1` shows what the local event bus delivered; DLQ=1 the DLQ.
 peek:
 	$(CLI) peek $(if $(BUS),--bus) $(if $(DLQ),--dlq)
+
+# `make events SINCE=2h TYPE=CREATE_SWITCH`: what the archive holds.
+events:
+	$(CLI) events list --since $(or $(SINCE),24h) $(if $(TYPE),--type $(TYPE))
 
 $(ZIG_STAMP): $(VENV_STAMP)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'ziglang==$(ZIGLANG_VERSION)'
