@@ -38,6 +38,7 @@ struct Stack {
     sqs: aws_sdk_sqs::Client,
     bucket: String,
     queue_url: String,
+    dlq_url: String,
     table: String,
     dev_dir: PathBuf,
 }
@@ -63,6 +64,7 @@ impl Stack {
             sqs,
             bucket,
             queue_url: queues.queue_url,
+            dlq_url: queues.dlq_url,
             table,
             dev_dir,
         }
@@ -384,6 +386,46 @@ async fn events_are_found_shown_and_replayed_as_the_readme_says() {
         .cli(&["events", "show", &uuid::Uuid::now_v7().to_string()])
         .await;
     assert!(!ok && err.contains("is not in"), "{err}");
+
+    // peek --dlq: which dead letters the archive holds.
+    let stranger = envelope(Sender::Pluralkit, "CREATE_MEMBER", Arrival::now());
+    for body in [&bodies[0], &stranger] {
+        stack
+            .sqs
+            .send_message()
+            .queue_url(&stack.dlq_url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let endpoint = stack.server.endpoint();
+    let (ok, out, err) = stack
+        .cli(&[
+            "peek",
+            "--dlq",
+            "--queue-url",
+            &stack.queue_url,
+            "--dlq-url",
+            &stack.dlq_url,
+            "--sqs-endpoint",
+            &endpoint,
+        ])
+        .await;
+    assert!(ok, "{out}{err}");
+    let stranger_id = Envelope::from_json(&stranger)
+        .unwrap()
+        .id
+        .unwrap()
+        .to_string();
+    let line_of = |id: &str| {
+        out.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line_of(&ids[0]).ends_with("archived=yes"), "{out}");
+    assert!(line_of(&stranger_id).ends_with("archived=no"), "{out}");
 
     // --dry-run: a count, nothing sent; --after resumes past an id.
     let members = ["--since", "4h", "--type", "CREATE_MEMBER"];

@@ -43,8 +43,15 @@ async fn main() -> Result<(), Error> {
     println!("| Processor, batches of 10 `CREATE_SWITCH`, concurrency 8 | Per batch |");
     println!("|---|---|");
     println!("| without the archive | {:.2} ms |", without / 1000.0);
-    println!("| with the archive (moto's S3 on loopback) | {:.2} ms |", with / 1000.0);
-    println!("| the archive's share: {} PUT | {:.2} ms |", plan.len(), (with - without) / 1000.0);
+    println!(
+        "| with the archive (moto's S3 on loopback) | {:.2} ms |",
+        with / 1000.0
+    );
+    println!(
+        "| the archive's share: {} PUT | {:.2} ms |",
+        plan.len(),
+        (with - without) / 1000.0
+    );
     println!(
         "| the object: {body_bytes} B of JSON Lines, gzip-compressed | {object_bytes} B ({:.0} B per event) |",
         object_bytes as f64 / 10.0
