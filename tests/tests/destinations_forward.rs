@@ -99,6 +99,48 @@ async fn each_bad_answer_fails_its_own_record_and_every_request_is_signed() {
 }
 
 #[tokio::test]
+async fn a_forced_replay_is_signed_afresh_and_keeps_its_webhook_id() {
+    let receiver = Receiver::start(0, Some(SECRET), reply_by_id).await.unwrap();
+    let (_log, _logging) = capture_logs();
+    let processor = processor_for(&[(FORWARD_URL, &receiver.url()), (FORWARD_SECRET, SECRET)]);
+    let mut original = Envelope::from_json(&event("CREATE_MEMBER", "fine")).unwrap();
+    // Archived three hours ago: the signature must be of now, not of then.
+    original.received_at -= chrono::Duration::hours(3);
+    let id = original.id.unwrap().to_string();
+    let replay = switchboard::envelope::Replay {
+        at: chrono::Utc::now(),
+        run: uuid::Uuid::now_v7(),
+        forced: true,
+    };
+    let replayed = switchboard::QueuedEvent::replay(original, replay)
+        .envelope
+        .to_json();
+    let response = processor
+        .process(sqs_event(&[("r", &replayed)]), None)
+        .await;
+    assert!(failed_ids(&response).is_empty());
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    let request = &received[0];
+    assert_eq!(request.verified, Ok(()), "signed, and verifies");
+    assert_eq!(request.webhook_id(), Some(id.as_str()), "the original id");
+    let timestamp: i64 = request.headers["webhook-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (chrono::Utc::now().timestamp() - timestamp).abs() <= 5,
+        "a fresh timestamp"
+    );
+    assert_eq!(
+        request.json()["replay"]["forced"],
+        true,
+        "the body says it is a replay"
+    );
+}
+
+#[tokio::test]
 async fn a_refused_connection_fails_the_forwarded_records_and_no_others() {
     let (log, _logging) = capture_logs();
     let closed = free_port().unwrap();
