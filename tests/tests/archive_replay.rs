@@ -441,6 +441,31 @@ async fn events_are_found_shown_and_replayed_as_the_readme_says() {
         "the oldest is first: {out}"
     );
 
+    // A replay that cannot send stops, and says how to run it again with
+    // the range it resolved (not "4h", which moves).
+    let endpoint = stack.server.endpoint();
+    let (ok, _, err) = stack
+        .cli(
+            &[
+                &["events", "replay"],
+                &members[..],
+                &[
+                    "--queue-url",
+                    &format!("{endpoint}/123456789012/no-such-queue"),
+                    "--sqs-endpoint",
+                    &endpoint,
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    assert!(!ok, "{err}");
+    assert!(err.contains("stopped after 0 event(s)"), "{err}");
+    assert!(
+        err.contains("nothing was sent: run it again with --since 20"),
+        "{err}"
+    );
+
     // Without --force: every effect had completed, so all are duplicates.
     let (ok, out, err) = stack.replay(&members).await;
     assert!(ok, "{out}{err}");

@@ -154,9 +154,10 @@ pub(crate) fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
 
 impl Archive {
     pub(crate) async fn resolve(dev_dir: &Path, args: &ArchiveArgs) -> CliResult<Self> {
+        // The local stack's archive only when no other is named.
         let local = StackState::load(dev_dir)
             .ok()
-            .filter(|_| args.stack_name.is_none());
+            .filter(|_| args.stack_name.is_none() && args.bucket.is_none());
         let endpoint = args
             .s3_endpoint
             .clone()

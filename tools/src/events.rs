@@ -83,12 +83,16 @@ pub(crate) struct ReplayArgs {
     /// stopped run printed.
     #[arg(long)]
     after: Option<uuid::Uuid>,
+    /// Resume a stopped run as the same run (its printed id): a forced
+    /// replay keeps its dedupe namespace, so nothing it sent runs twice.
+    #[arg(long, requires = "after")]
+    run: Option<uuid::Uuid>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(rate) if rate > 0.0 && rate <= 1_000.0 => Ok(rate),
-        _ => Err("a rate is more than 0 and at most 1000 per second".into()),
+        Ok(rate) if (0.01..=1_000.0).contains(&rate) => Ok(rate),
+        _ => Err("a rate is from 0.01 to 1000 per second".into()),
     }
 }
 
@@ -192,8 +196,14 @@ async fn show(dev_dir: &Path, args: ShowArgs) -> CliResult {
 async fn replay_queue(dev_dir: &Path, args: &ReplayArgs) -> CliResult<SqsQueue> {
     let mut queue_args = args.queue.clone();
     if let (None, Some(stack)) = (&queue_args.queue_url, &args.archive.stack_name) {
+        // The deployed stack's queue, with your AWS settings (never the
+        // local stack's endpoint).
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        queue_args.queue_url = Some(stack_output(&aws, stack, "EventsQueueUrl").await?);
+        let queue_url = stack_output(&aws, stack, "EventsQueueUrl").await?;
+        if queue_args.sqs_endpoint.is_none() {
+            return Ok(SqsQueue::new(aws_sdk_sqs::Client::new(&aws), queue_url));
+        }
+        queue_args.queue_url = Some(queue_url);
     }
     let queues = Queues::resolve(dev_dir, &queue_args).await?;
     Ok(SqsQueue::new(queues.client, queues.queue_url))
@@ -217,9 +227,24 @@ async fn replay(dev_dir: &Path, args: ReplayArgs) -> CliResult {
     let archive = Archive::resolve(dev_dir, &args.archive).await?;
     let found = archive.scan(&filter).await?;
     let start = start_after(&found, args.after)?;
-    let selection = &found[start..];
+    // An envelope from before ids cannot be told from its other copies (a
+    // forced replay changes its only key), so a replay leaves it out.
+    let (selection, idless): (Vec<&Archived>, Vec<&Archived>) = found[start..]
+        .iter()
+        .partition(|archived| archived.envelope.id.is_some());
+    if !idless.is_empty() {
+        eprintln!(
+            "left out {} envelope(s) without an id (queued before ids existed): `events list` shows them",
+            idless.len()
+        );
+    }
+    let range = format!(
+        "--since {} --until {}",
+        filter.since.to_rfc3339_opts(SecondsFormat::Micros, true),
+        filter.until.to_rfc3339_opts(SecondsFormat::Micros, true)
+    );
     if args.dry_run {
-        for archived in selection {
+        for archived in &selection {
             println!("would send {}", line(archived));
         }
         println!(
@@ -230,9 +255,9 @@ async fn replay(dev_dir: &Path, args: ReplayArgs) -> CliResult {
         return Ok(());
     }
     let queue = replay_queue(dev_dir, &args).await?;
-    let run = uuid::Uuid::now_v7();
+    let run = args.run.unwrap_or_else(uuid::Uuid::now_v7);
     eprintln!(
-        "replay run {run}: {} event(s) at most {} a second{}",
+        "replay run {run}: {} event(s) received {range}, at most {} a second{}",
         selection.len(),
         args.rate,
         if args.force { ", forced" } else { "" }
@@ -246,12 +271,11 @@ async fn replay(dev_dir: &Path, args: ReplayArgs) -> CliResult {
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     let mut stopped: Option<String> = None;
+    let mut count = 0usize;
     for archived in selection {
         // One envelope once per run, whatever the archive holds twice.
-        if let Some(id) = archived.envelope.id {
-            if !sent.insert(id) {
-                continue;
-            }
+        if archived.envelope.id.is_some_and(|id| !sent.insert(id)) {
+            continue;
         }
         tokio::select! {
             _ = pace.tick() => {}
@@ -280,19 +304,25 @@ async fn replay(dev_dir: &Path, args: ReplayArgs) -> CliResult {
             false => progress.println(sent_line),
         }
         progress.inc(1);
+        count += 1;
         last = archived.envelope.id.or(last);
     }
     progress.finish_and_clear();
-    let count = progress.position();
     match stopped {
         None => {
             println!("replayed {count} event(s) (run {run})");
             Ok(())
         }
         Some(reason) => {
+            // The range as this run resolved it, so a resume selects the same
+            // events even when --since was "3w"; the same run keeps a forced
+            // replay's namespace.
             let resume = match last {
-                Some(id) => format!("resume with the same filters and --after {id}"),
-                None => "nothing was sent: run it again as it was".to_owned(),
+                Some(id) => format!(
+                    "resume with the same --type/--source/--tenant{} and {range} --after {id} --run {run}",
+                    if args.force { " --force" } else { "" }
+                ),
+                None => format!("nothing was sent: run it again with {range}"),
             };
             Err(format!("stopped after {count} event(s) ({reason}); {resume}").into())
         }
@@ -306,7 +336,8 @@ mod tests {
     #[test]
     fn rates_are_positive_and_bounded() {
         assert_eq!(parse_rate("2.5"), Ok(2.5));
-        for bad in ["0", "-1", "1001", "fast", "NaN"] {
+        assert_eq!(parse_rate("0.01"), Ok(0.01));
+        for bad in ["0", "-1", "1001", "fast", "NaN", "1e-20", "inf"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
     }

@@ -19,7 +19,8 @@ pub(crate) struct QueueArgs {
     /// The dead-letter queue's URL (default: the local stack's).
     #[arg(long)]
     pub(crate) dlq_url: Option<String>,
-    /// A local SQS endpoint; without one (and no local stack), the AWS default chain is used.
+    /// A local SQS endpoint; without one, the local stack's for its own
+    /// queues, else AWS with your credentials, region and profile.
     #[arg(long, env = AWS_ENDPOINT_URL_SQS)]
     pub(crate) sqs_endpoint: Option<String>,
 }
@@ -54,10 +55,14 @@ pub(crate) struct Queues {
 impl Queues {
     pub(crate) async fn resolve(dev_dir: &Path, args: &QueueArgs) -> CliResult<Self> {
         let state = StackState::load(dev_dir).ok();
-        let endpoint = args
-            .sqs_endpoint
-            .clone()
-            .or_else(|| state.as_ref().map(|s| s.sqs_endpoint.clone()));
+        // The local stack's endpoint serves the local stack's queues only: a
+        // queue named by flag is a real one, unless an endpoint flag says otherwise.
+        let endpoint = args.sqs_endpoint.clone().or_else(|| {
+            state
+                .as_ref()
+                .filter(|_| args.queue_url.is_none())
+                .map(|s| s.sqs_endpoint.clone())
+        });
         let queue_url = args
             .queue_url
             .clone()
@@ -118,11 +123,14 @@ pub(crate) async fn peek(dev_dir: &Path, args: PeekArgs) -> CliResult {
     for message in &messages {
         let line = describe(message);
         match (&archived, envelope_id(message)) {
-            (Some(held), Some(id)) => {
+            (Some(held), Some(id)) if crate::archive::minted_at(id).is_some() => {
                 let archived = if held.contains(&id) { "yes" } else { "no" };
                 println!("{line}  archived={archived}");
             }
-            _ => println!("{line}"),
+            // Not an envelope with a UUIDv7 id: its hour is unknown, so the
+            // archive was not searched (`events list --since` finds it).
+            (Some(_), _) => println!("{line}  archived=unknown"),
+            (None, _) => println!("{line}"),
         }
     }
     Ok(())

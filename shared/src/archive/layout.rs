@@ -126,30 +126,27 @@ pub fn prefixes(since: DateTime<Utc>, until: DateTime<Utc>, source: Option<Sende
     if until < since {
         return prefixes;
     }
-    let events = |segment: &str| match source {
-        // A day's prefix cannot name a source (it comes after the hour), so
-        // a whole day of one source is listed by its hours.
-        Some(source) => vec![format!("{EVENTS}{segment}source={source}/")],
-        None => vec![format!("{EVENTS}{segment}")],
+    let day =
+        |at: DateTime<Utc>| format!("date={:04}-{:02}-{:02}/", at.year(), at.month(), at.day());
+    let events = |hour: DateTime<Utc>| match source {
+        Some(source) => format!("{EVENTS}{}source={source}/", hour_segment(hour)),
+        None => format!("{EVENTS}{}", hour_segment(hour)),
     };
     let mut hour = truncate_to_hour(since);
     while hour <= until {
-        let day_start = hour.hour() == 0;
-        let day_end = hour + Duration::hours(23);
-        if day_start && source.is_none() && day_end <= truncate_to_hour(until) {
-            let segment = format!(
-                "date={:04}-{:02}-{:02}/",
-                hour.year(),
-                hour.month(),
-                hour.day()
-            );
-            prefixes.extend(events(&segment));
-            prefixes.push(format!("{OTHER}{segment}"));
+        let whole_day = hour.hour() == 0 && hour + Duration::hours(23) <= truncate_to_hour(until);
+        if whole_day {
+            // A day's prefix cannot name a source (it comes after the hour),
+            // so one source's whole day is listed by its hours.
+            match source {
+                Some(_) => prefixes.extend((0..24).map(|h| events(hour + Duration::hours(h)))),
+                None => prefixes.push(format!("{EVENTS}{}", day(hour))),
+            }
+            prefixes.push(format!("{OTHER}{}", day(hour)));
             hour += Duration::days(1);
         } else {
-            let segment = hour_segment(hour);
-            prefixes.extend(events(&segment));
-            prefixes.push(format!("{OTHER}{segment}"));
+            prefixes.push(events(hour));
+            prefixes.push(format!("{OTHER}{}", hour_segment(hour)));
             hour += Duration::hours(1);
         }
     }
