@@ -109,17 +109,27 @@ fn workspace_binary(package: &str, bin: &str) -> PathBuf {
 /// The processor its `main` builds for the environment `vars` (name, value),
 /// with `LogEvent` as the fallback and AWS clients from `sdk`.
 pub fn processor_for(vars: &[(&str, &str)], sdk: &aws_config::SdkConfig) -> switchboard::Processor {
+    processor_with(
+        vars,
+        sdk,
+        switchboard::Registry::new().fallback(switchboard::LogEvent),
+    )
+}
+
+/// The processor its `main` builds for the environment `vars`, around the
+/// handlers `registry` holds, with AWS clients from `sdk`.
+pub fn processor_with(
+    vars: &[(&str, &str)],
+    sdk: &aws_config::SdkConfig,
+    registry: switchboard::RegistryBuilder,
+) -> switchboard::Processor {
     let config = switchboard::ProcessorConfig::from_lookup(|name| {
         vars.iter()
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value.to_string())
     })
     .unwrap();
-    let registry = switchboard::Registry::new()
-        .fallback(switchboard::LogEvent)
-        .build()
-        .unwrap();
-    processor::build_with(&config, registry, sdk).unwrap()
+    processor::build_with(&config, registry.build().unwrap(), sdk).unwrap()
 }
 
 /// A function's binary running under a loopback Runtime API, as Lambda runs

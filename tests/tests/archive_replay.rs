@@ -253,6 +253,15 @@ async fn an_unwritable_bucket_fails_every_record_and_runs_nothing() {
     assert!(stack.objects().await.is_empty());
 }
 
+/// Received messages as the batch Lambda would hand the processor.
+fn as_batch(messages: &[aws_sdk_sqs::types::Message]) -> aws_lambda_events::event::sqs::SqsEvent {
+    let records: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m.message_id().unwrap(), m.body().unwrap()))
+        .collect();
+    sqs_event(&records)
+}
+
 /// Counts the records its handler runs for.
 struct Counting(AtomicUsize);
 
@@ -269,28 +278,15 @@ async fn events_are_found_shown_and_replayed_as_the_readme_says() {
     let (log, _logging) = CapturedLog::install("info");
     let stack = Stack::start("replay").await;
     let runs = Arc::new(Counting(AtomicUsize::new(0)));
-    let processor = {
-        let vars = [
+    let endpoint = stack.server.endpoint();
+    let processor = switchboard_tests::processor_with(
+        &[
             (ARCHIVE_BUCKET, stack.bucket.as_str()),
             (IDEMPOTENCY_TABLE, stack.table.as_str()),
-        ];
-        let config = switchboard::ProcessorConfig::from_lookup(|name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        })
-        .unwrap();
-        let registry = switchboard::Registry::new()
-            .fallback(Arc::clone(&runs))
-            .build()
-            .unwrap();
-        processor::build_with(
-            &config,
-            registry,
-            &local_sdk_config(&stack.server.endpoint()),
-        )
-        .unwrap()
-    };
+        ],
+        &local_sdk_config(&endpoint),
+        switchboard::Registry::new().fallback(Arc::clone(&runs)),
+    );
 
     // Three members and two entitlements now, and one member three hours ago.
     let old_at = Utc::now() - chrono::Duration::hours(3);
@@ -491,20 +487,8 @@ async fn events_are_found_shown_and_replayed_as_the_readme_says() {
             )
         );
     }
-    let batch: Vec<(String, String)> = replayed
-        .iter()
-        .map(|m| {
-            (
-                m.message_id().unwrap().to_owned(),
-                m.body().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let batch: Vec<(&str, &str)> = batch
-        .iter()
-        .map(|(i, b)| (i.as_str(), b.as_str()))
-        .collect();
-    let response = processor.process(sqs_event(&batch), None).await;
+    let batch = as_batch(&replayed);
+    let response = processor.process(batch.clone(), None).await;
     assert!(failed_ids(&response).is_empty());
     assert_eq!(
         runs.0.load(Ordering::SeqCst),
@@ -525,27 +509,15 @@ async fn events_are_found_shown_and_replayed_as_the_readme_says() {
     );
     let forced = stack.take().await;
     assert_eq!(forced.len(), 4);
-    let batch: Vec<(String, String)> = forced
-        .iter()
-        .map(|m| {
-            (
-                m.message_id().unwrap().to_owned(),
-                m.body().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let batch: Vec<(&str, &str)> = batch
-        .iter()
-        .map(|(i, b)| (i.as_str(), b.as_str()))
-        .collect();
-    let response = processor.process(sqs_event(&batch), None).await;
+    let batch = as_batch(&forced);
+    let response = processor.process(batch.clone(), None).await;
     assert!(failed_ids(&response).is_empty());
     assert_eq!(
         runs.0.load(Ordering::SeqCst),
         10,
         "a forced replay ran all 4 again"
     );
-    let again = processor.process(sqs_event(&batch), None).await;
+    let again = processor.process(batch, None).await;
     assert!(failed_ids(&again).is_empty());
     assert_eq!(
         runs.0.load(Ordering::SeqCst),
