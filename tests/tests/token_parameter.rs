@@ -43,6 +43,17 @@ async fn stack(queue: &str) -> Stack {
         .unwrap()
         .queue_url;
     let ssm = local_ssm_client(&endpoint);
+    // moto loads its SSM backend on the first call, which can take longer
+    // than ingest's SSM client allows (2 attempts of 1 s) on a loaded
+    // machine; SSM itself answers in milliseconds. Load it before ingest
+    // starts, so the tests time ingest, not moto's start. (The parameter
+    // does not exist yet: the error is the expected answer.)
+    let _ = ssm
+        .get_parameter()
+        .name(PARAMETER)
+        .with_decryption(true)
+        .send()
+        .await;
     Stack {
         server,
         queue_url,
