@@ -31,6 +31,9 @@ pub mod sender;
 pub mod store;
 pub mod telemetry;
 pub mod timestamp;
+#[cfg(feature = "watchdog")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watchdog")))]
+pub mod watchdog;
 
 pub use builtin::LogEvent;
 pub use config::{ConfigError, IngestConfig, ProcessorConfig};
