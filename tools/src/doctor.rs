@@ -1,26 +1,28 @@
 //! `switchboard doctor <BASE_URL>`: checks a deployed (or local) endpoint the
 //! way the senders will, before registering it: the transport PluralKit
 //! requires, Discord's route refusing what is not signed by Discord, and
-//! PluralKit's route answering exactly 401 and 200. Prints a checklist with
-//! each request's latency; exits non-zero on any failure.
+//! PluralKit's route answering exactly 401 and 200; with API tokens, the
+//! senders' own view of the URLs. The probes and views are
+//! `switchboard::watchdog`'s, the same the watchdog function runs on a
+//! schedule; doctor adds what needs the real token or a terminal. Prints a
+//! checklist with each request's latency; exits non-zero on any failure.
 
 use std::net::ToSocketAddrs;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use clap::Args;
 use serde_json::json;
-use switchboard::discord::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use switchboard_devkit::{local_sqs_client, sign_discord_request};
+use switchboard::watchdog::{
+    self, ApiToken, CheckName, FrontDoor, Outcome, Report, SenderApi, DISCORD_ROUTE,
+    INTERACTIONS_ROUTE, PLURALKIT_ROUTE,
+};
+use switchboard_devkit::local_sqs_client;
 
 use crate::parameters::{ParameterArgs, SecretParameter};
 use crate::state::StackState;
 use crate::CliResult;
-
-/// How long each sender waits for an answer.
-const DISCORD_BUDGET: Duration = Duration::from_secs(3);
-const PLURALKIT_BUDGET: Duration = Duration::from_secs(10);
 
 #[derive(Args)]
 pub(crate) struct DoctorArgs {
@@ -48,6 +50,23 @@ pub(crate) struct DoctorArgs {
     /// processor draining it can hide a message: see the note doctor prints.
     #[arg(long)]
     queue_url: Option<String>,
+    /// A bot token, to read Discord's view of the URLs (the Application's
+    /// webhook status, its Webhook Events and Interactions Endpoint URLs).
+    #[arg(long, env = "SWITCHBOARD_DISCORD_BOT_TOKEN", hide_env_values = true)]
+    discord_bot_token: Option<String>,
+    /// Discord's API (a local stand-in, in tests).
+    #[arg(long, default_value = watchdog::config::DEFAULT_DISCORD_API_BASE_URL)]
+    discord_api_base_url: String,
+    /// The system's PluralKit API token, to read its `webhook_url`.
+    #[arg(long, env = "SWITCHBOARD_PLURALKIT_API_TOKEN", hide_env_values = true)]
+    pluralkit_api_token: Option<String>,
+    /// PluralKit's API (a local stand-in, in tests).
+    #[arg(long, default_value = watchdog::config::DEFAULT_PLURALKIT_API_BASE_URL)]
+    pluralkit_api_base_url: String,
+    /// The base URL registered with the senders, when it is not BASE_URL (a
+    /// custom domain in front of the stack).
+    #[arg(long)]
+    public_base_url: Option<String>,
 }
 
 /// One line of the checklist.
@@ -71,6 +90,10 @@ impl Checklist {
         };
         print_check(&check);
         self.checks.push(check);
+    }
+
+    fn warn(&mut self, what: impl Into<String>, detail: impl Into<String>) {
+        println!("  WARN  {}  {}", what.into(), detail.into());
     }
 
     fn skip(&mut self, what: impl Into<String>, detail: impl Into<String>) {
@@ -100,49 +123,21 @@ fn print_check(check: &Check) {
     println!("  {mark}  {}  {}", check.what, check.detail);
 }
 
-/// One request's answer: its status and how long it took.
-struct Answered {
-    status: u16,
-    latency: Duration,
-}
-
-struct Client {
-    agent: ureq::Agent,
-    redirects: Vec<String>,
-}
-
-impl Client {
-    fn post(&mut self, url: &str, headers: &[(&str, &str)], body: &str) -> CliResult<Answered> {
-        let mut request = self.agent.post(url).set("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.set(name, value);
-        }
-        let started = Instant::now();
-        let status = match request.send_string(body) {
-            Ok(response) => response.status(),
-            Err(ureq::Error::Status(status, _)) => status,
-            Err(error) => return Err(format!("POST {url}: {error}").into()),
-        };
-        if (300..400).contains(&status) {
-            self.redirects.push(format!("{url} answered {status}"));
-        }
-        Ok(Answered {
-            status,
-            latency: started.elapsed(),
-        })
-    }
-}
-
 fn ms(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+    watchdog::front_door::ms(duration)
 }
 
-fn expect(list: &mut Checklist, what: &str, answered: &Answered, wanted: u16) {
-    list.record(
-        answered.status == wanted,
-        what,
-        format!("got {} in {}", answered.status, ms(answered.latency)),
-    );
+/// Prints and keeps every finding of `report`.
+fn take(list: &mut Checklist, report: &Report) {
+    for finding in &report.findings {
+        let what = finding.check.what();
+        match finding.outcome {
+            Outcome::Passed => list.record(true, what, finding.detail.clone()),
+            Outcome::Failed => list.record(false, what, finding.detail.clone()),
+            Outcome::Warned => list.warn(what, finding.detail.clone()),
+            Outcome::Skipped => list.skip(what, finding.detail.clone()),
+        }
+    }
 }
 
 pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
@@ -173,13 +168,7 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     };
 
     let mut list = Checklist::default();
-    let mut client = Client {
-        agent: ureq::AgentBuilder::new()
-            .redirects(0)
-            .timeout(Duration::from_secs(15))
-            .build(),
-        redirects: Vec::new(),
-    };
+    let front_door = FrontDoor::new(&url)?;
 
     println!("Transport (PluralKit's requirements)");
     let https_443 = url.scheme() == "https" && url.port_or_known_default() == Some(443);
@@ -200,128 +189,65 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
         .unwrap_or(false);
     list.record(ipv4, "the host has an IPv4 address", host.clone());
 
-    println!("Discord ({base}/discord)");
-    let discord = format!("{base}/discord");
-    let ping = json!({"version": 1, "application_id": "0", "type": 0}).to_string();
-    let now = unix_now();
-    let forged = "0".repeat(128);
-    let stranger = ed25519_dalek::SigningKey::from_bytes(&random_seed()?);
-    let earlier = (now - 60).to_string();
-    let other_timestamp = sign_discord_request(&stranger, &earlier, ping.as_bytes());
-    let now = now.to_string();
-    let forged_headers = [
-        (SIGNATURE_HEADER, forged.as_str()),
-        (TIMESTAMP_HEADER, now.as_str()),
-    ];
-    let discord_latencies = refusals(
-        &mut client,
-        &mut list,
-        &discord,
-        &ping,
-        &[
-            ("a PING with an invalid signature gets 401", &forged_headers),
-            ("a request without signature headers gets 401", &[]),
-            (
-                "a signature over a different timestamp gets 401",
-                &[
-                    (SIGNATURE_HEADER, other_timestamp.as_str()),
-                    (TIMESTAMP_HEADER, now.as_str()),
-                ],
-            ),
-        ],
-    )?;
-    budget(&mut list, "Discord", &discord_latencies, DISCORD_BUDGET);
-
+    println!("Discord ({})", front_door.url(DISCORD_ROUTE));
+    take(&mut list, &front_door.check_discord().await?);
     // What Discord sends when the Interactions Endpoint URL is saved: a PING
     // (only Discord can sign it), then invalid signatures, which must get 401.
-    println!("Discord interactions ({base}/discord/interactions)");
-    let interactions = format!("{base}/discord/interactions");
-    let interaction_ping =
-        json!({"type": 1, "id": "0", "application_id": "0", "token": "doctor"}).to_string();
-    let interaction_latencies = refusals(
-        &mut client,
-        &mut list,
-        &interactions,
-        &interaction_ping,
-        &[
-            (
-                "an interaction PING with an invalid signature gets 401",
-                &forged_headers,
-            ),
-            ("an interaction without signature headers gets 401", &[]),
-        ],
-    )?;
-    budget(
-        &mut list,
-        "Discord interactions",
-        &interaction_latencies,
-        DISCORD_BUDGET,
+    println!(
+        "Discord interactions ({})",
+        front_door.url(INTERACTIONS_ROUTE)
     );
+    take(&mut list, &front_door.check_interactions().await);
 
-    println!("PluralKit ({base}/pluralkit)");
-    let pluralkit = format!("{base}/pluralkit");
-    let random = hex::encode(random_seed()?);
-    let mut pluralkit_latencies = Vec::new();
-    let answered = client.post(
-        &pluralkit,
-        &[],
-        &json!({"type": "PING", "signing_token": random}).to_string(),
-    )?;
-    expect(
-        &mut list,
-        "a PING with a random token gets exactly 401",
-        &answered,
-        401,
-    );
-    pluralkit_latencies.push(answered.latency);
+    println!("PluralKit ({})", front_door.url(PLURALKIT_ROUTE));
+    let (random, mut pluralkit_latencies) = front_door.check_pluralkit(true, None).await?;
+    take(&mut list, &random);
     match &token {
         Some(token) => {
-            let answered = client.post(
-                &pluralkit,
-                &[],
-                &json!({"type": "PING", "signing_token": token}).to_string(),
-            )?;
-            expect(
-                &mut list,
-                "a PING with the real token gets exactly 200",
-                &answered,
-                200,
-            );
-            pluralkit_latencies.push(answered.latency);
+            let answered = front_door
+                .post(
+                    PLURALKIT_ROUTE,
+                    &[],
+                    json!({"type": "PING", "signing_token": token}).to_string(),
+                )
+                .await;
+            match &answered {
+                Ok(answered) => {
+                    list.record(
+                        answered.status == 200,
+                        REAL_TOKEN_CHECK,
+                        format!("got {} in {}", answered.status, ms(answered.latency)),
+                    );
+                    pluralkit_latencies.push(answered.latency);
+                }
+                Err(why) => list.record(false, REAL_TOKEN_CHECK, why.clone()),
+            }
         }
         None => list.skip(
-            "a PING with the real token gets exactly 200",
+            REAL_TOKEN_CHECK,
             "(pass --pluralkit-token or --token-from-ssm)",
         ),
     }
-    budget(
-        &mut list,
-        "PluralKit",
-        &pluralkit_latencies,
-        PLURALKIT_BUDGET,
-    );
     if let Some(tenant) = &args.tenant {
-        let route = format!("{base}/pluralkit/{tenant}");
-        println!("PluralKit tenant ({route})");
-        let random = hex::encode(random_seed()?);
-        let answered = client.post(
-            &route,
-            &[],
-            &json!({"type": "PING", "signing_token": random}).to_string(),
-        )?;
-        expect(
-            &mut list,
-            "a PING with a random token gets exactly 401",
-            &answered,
-            401,
+        println!(
+            "PluralKit tenant ({})",
+            front_door.url(&format!("{PLURALKIT_ROUTE}/{tenant}"))
         );
-        budget(
-            &mut list,
-            "PluralKit",
-            &[answered.latency],
-            PLURALKIT_BUDGET,
-        );
+        let (report, latencies) = front_door.check_pluralkit(false, Some(tenant)).await?;
+        take(&mut list, &report);
+        pluralkit_latencies.extend(latencies);
     }
+    let mut budget = Report::default();
+    watchdog::front_door::budget(
+        &mut budget,
+        CheckName::PluralkitBudget,
+        &pluralkit_latencies,
+        watchdog::front_door::PLURALKIT_BUDGET,
+    );
+    take(&mut list, &budget);
+
+    senders_views(&mut list, &args, &base).await?;
+
     match (&queue, queued_before) {
         (Some((client, url)), Some(before)) => {
             let after = messages(client, url).await?;
@@ -342,11 +268,8 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
         _ => list.skip(QUEUE_CHECK, "(pass --queue-url to watch the queue)"),
     }
 
-    list.record(
-        client.redirects.is_empty(),
-        "no redirects",
-        client.redirects.join("; "),
-    );
+    let redirects = front_door.redirects();
+    list.record(redirects.is_empty(), "no redirects", redirects.join("; "));
 
     println!();
     println!(
@@ -364,35 +287,52 @@ pub(crate) async fn run(dev_dir: &Path, args: DoctorArgs) -> CliResult {
     }
 }
 
+/// Discord's and PluralKit's own view of the URLs, when a token is given.
+async fn senders_views(list: &mut Checklist, args: &DoctorArgs, base: &str) -> CliResult {
+    let public = args
+        .public_base_url
+        .as_deref()
+        .unwrap_or(base)
+        .trim_end_matches('/');
+    println!("Discord's view ({})", args.discord_api_base_url);
+    match &args.discord_bot_token {
+        Some(token) => {
+            let api = SenderApi::new(&url::Url::parse(&args.discord_api_base_url)?)?;
+            let report = api
+                .check_discord(
+                    &ApiToken::new(token),
+                    &format!("{public}{DISCORD_ROUTE}"),
+                    Some(&format!("{public}{INTERACTIONS_ROUTE}")),
+                )
+                .await;
+            take(list, &report);
+        }
+        None => list.skip(
+            CheckName::DiscordApplication.what(),
+            "(pass --discord-bot-token)",
+        ),
+    }
+    println!("PluralKit's view ({})", args.pluralkit_api_base_url);
+    match &args.pluralkit_api_token {
+        Some(token) => {
+            let api = SenderApi::new(&url::Url::parse(&args.pluralkit_api_base_url)?)?;
+            let report = api
+                .check_pluralkit(&ApiToken::new(token), &format!("{public}{PLURALKIT_ROUTE}"))
+                .await;
+            take(list, &report);
+        }
+        None => list.skip(
+            CheckName::PluralkitSystem.what(),
+            "(pass --pluralkit-api-token)",
+        ),
+    }
+    Ok(())
+}
+
 /// The check on the queue's counts; see its caveat where it is printed.
 const QUEUE_CHECK: &str = "the queue did not grow during the checks";
-
-/// Posts `body` to `url` once per case, each expecting 401; the latencies.
-fn refusals(
-    client: &mut Client,
-    list: &mut Checklist,
-    url: &str,
-    body: &str,
-    cases: &[(&str, &[(&str, &str)])],
-) -> CliResult<Vec<Duration>> {
-    let mut latencies = Vec::new();
-    for (what, headers) in cases {
-        let answered = client.post(url, headers, body)?;
-        expect(list, what, &answered, 401);
-        latencies.push(answered.latency);
-    }
-    Ok(latencies)
-}
-
-fn budget(list: &mut Checklist, sender: &str, latencies: &[Duration], budget: Duration) {
-    let slowest = latencies.iter().max().copied().unwrap_or_default();
-    let total: Duration = latencies.iter().sum();
-    list.record(
-        slowest < budget,
-        format!("every answer within {sender}'s {} s", budget.as_secs()),
-        format!("slowest {}, all {} together", ms(slowest), ms(total)),
-    );
-}
+/// The check only doctor makes: it needs the real token.
+const REAL_TOKEN_CHECK: &str = "a PING with the real token gets exactly 200";
 
 /// The queue to watch: `--queue-url` (with your AWS settings), or the local
 /// stack's when `base` is its ingest URL.
@@ -426,16 +366,4 @@ async fn messages(client: &aws_sdk_sqs::Client, url: &str) -> CliResult<u64> {
         .values()
         .filter_map(|count| count.parse::<u64>().ok())
         .sum())
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
-fn random_seed() -> CliResult<[u8; 32]> {
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| format!("no randomness: {e}"))?;
-    Ok(seed)
 }

@@ -4,6 +4,7 @@
 //! sends is ever queued. A real PluralKit PING (doctor's, with the real
 //! token) goes through [`FrontDoor::post`] too.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::{Signer, SigningKey};
@@ -45,6 +46,8 @@ pub struct Answered {
 pub struct FrontDoor {
     client: reqwest::Client,
     base: String,
+    /// Every redirect answered so far (`/discord answered 307`).
+    redirects: Arc<Mutex<Vec<String>>>,
 }
 
 impl FrontDoor {
@@ -60,7 +63,16 @@ impl FrontDoor {
         Ok(Self {
             client,
             base: base.as_str().trim_end_matches('/').to_owned(),
+            redirects: Arc::default(),
         })
+    }
+
+    /// The redirects answered so far, one line each.
+    pub fn redirects(&self) -> Vec<String> {
+        self.redirects
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_default()
     }
 
     /// The full URL of `route`.
@@ -86,10 +98,18 @@ impl FrontDoor {
         }
         let started = Instant::now();
         match request.body(body).send().await {
-            Ok(response) => Ok(Answered {
-                status: response.status().as_u16(),
-                latency: started.elapsed(),
-            }),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if (300..400).contains(&status) {
+                    if let Ok(mut seen) = self.redirects.lock() {
+                        seen.push(format!("{} answered {status}", self.url(route)));
+                    }
+                }
+                Ok(Answered {
+                    status,
+                    latency: started.elapsed(),
+                })
+            }
             Err(error) if error.is_timeout() => {
                 Err(format!("no answer within {} s", PROBE_TIMEOUT.as_secs()))
             }
@@ -172,9 +192,9 @@ impl FrontDoor {
     }
 
     /// `/pluralkit` (when `single_system`) and the tenant's route (when one is
-    /// named): a PING with a random token gets exactly 401, inside
-    /// PluralKit's budget. `extra` latencies (doctor's real PING) count
-    /// towards the budget too.
+    /// named): a PING with a random token gets exactly 401. The latencies
+    /// come back for the caller's budget check, so that doctor's real PING
+    /// counts towards it too.
     pub async fn check_pluralkit(
         &self,
         single_system: bool,
