@@ -48,6 +48,27 @@ fn failures_by_check(output: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// The variables every run here shares: the front door at `base` (plain
+/// http, local), both sender APIs at `apis`, then `extra`.
+fn watchdog_vars(
+    base: &str,
+    apis: &SenderApis,
+    extra: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("WATCHDOG_BASE_URL", base.to_owned()),
+        ("WATCHDOG_ALLOW_HTTP", "true".to_owned()),
+        ("DISCORD_API_BASE_URL", apis.url()),
+        ("PLURALKIT_API_BASE_URL", apis.url()),
+    ];
+    vars.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    vars
+}
+
 async fn run_once(vars: &[(&str, String)], aws_endpoint: &str) -> (Value, String) {
     let mut watchdog = FunctionProcess::start("watchdog", vars, aws_endpoint).await;
     let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
@@ -85,16 +106,16 @@ async fn a_healthy_stack_passes_every_check_and_reports_zero() {
     )
     .await
     .unwrap();
-    let vars = [
-        ("WATCHDOG_BASE_URL", base.clone()),
-        ("WATCHDOG_ALLOW_HTTP", "true".to_owned()),
-        ("WATCHDOG_TENANTS", "alice".to_owned()),
-        ("DISCORD_API_BASE_URL", apis.url()),
-        ("DISCORD_BOT_TOKEN", BOT_TOKEN.to_owned()),
-        ("PLURALKIT_API_BASE_URL", apis.url()),
-        ("PLURALKIT_API_TOKEN", API_TOKEN.to_owned()),
-        ("RUST_LOG", "trace".to_owned()),
-    ];
+    let vars = watchdog_vars(
+        &base,
+        &apis,
+        &[
+            ("WATCHDOG_TENANTS", "alice"),
+            ("DISCORD_BOT_TOKEN", BOT_TOKEN),
+            ("PLURALKIT_API_TOKEN", API_TOKEN),
+            ("RUST_LOG", "trace"),
+        ],
+    );
     let (answer, output) = run_once(&vars, "http://127.0.0.1:9").await;
     assert_eq!(answer["failures"], 0, "{answer}\n{output}");
     assert_eq!(
@@ -159,14 +180,14 @@ async fn a_door_that_answers_403_and_senders_that_moved_fail_exactly_their_check
     )
     .await
     .unwrap();
-    let vars = [
-        ("WATCHDOG_BASE_URL", base.clone()),
-        ("WATCHDOG_ALLOW_HTTP", "true".to_owned()),
-        ("DISCORD_API_BASE_URL", apis.url()),
-        ("DISCORD_BOT_TOKEN", BOT_TOKEN.to_owned()),
-        ("PLURALKIT_API_BASE_URL", apis.url()),
-        ("PLURALKIT_API_TOKEN", API_TOKEN.to_owned()),
-    ];
+    let vars = watchdog_vars(
+        &base,
+        &apis,
+        &[
+            ("DISCORD_BOT_TOKEN", BOT_TOKEN),
+            ("PLURALKIT_API_TOKEN", API_TOKEN),
+        ],
+    );
     let (answer, output) = run_once(&vars, "http://127.0.0.1:9").await;
     assert_eq!(
         names(&answer, "failed"),
@@ -206,20 +227,20 @@ async fn tokens_are_read_from_their_parameters_and_a_missing_one_fails_its_check
     let apis = SenderApis::start(BOT_TOKEN, application(2, &base), API_TOKEN, json!({}))
         .await
         .unwrap();
-    let vars = [
-        ("WATCHDOG_BASE_URL", base.clone()),
-        ("WATCHDOG_ALLOW_HTTP", "true".to_owned()),
-        ("DISCORD_API_BASE_URL", apis.url()),
-        (
-            "DISCORD_BOT_TOKEN_PARAMETER",
-            "/switchboard/test/discord-bot-token".to_owned(),
-        ),
-        ("PLURALKIT_API_BASE_URL", apis.url()),
-        (
-            "PLURALKIT_API_TOKEN_PARAMETER",
-            "/switchboard/test/never-written".to_owned(),
-        ),
-    ];
+    let vars = watchdog_vars(
+        &base,
+        &apis,
+        &[
+            (
+                "DISCORD_BOT_TOKEN_PARAMETER",
+                "/switchboard/test/discord-bot-token",
+            ),
+            (
+                "PLURALKIT_API_TOKEN_PARAMETER",
+                "/switchboard/test/never-written",
+            ),
+        ],
+    );
     let (answer, output) = run_once(&vars, &moto.endpoint()).await;
     assert_eq!(
         names(&answer, "failed"),
