@@ -30,8 +30,8 @@ pub const HANDLER_DURATION: &str = "HandlerDuration";
 /// Milliseconds one batch's archive objects took to write, all of them.
 pub const ARCHIVE_DURATION: &str = "ArchiveDuration";
 
-/// The watchdog's failed checks in one run, by `Check` (0 or 1 per check,
-/// and the run's total under `Check` = `all`).
+/// The watchdog's failed checks in one run, by `Check` (1 for a check that
+/// failed, nothing for one that passed; the run's total under `Check` = `all`).
 pub const WATCHDOG_FAILURES: &str = "WatchdogFailures";
 
 /// The dimension naming a watchdog check (a fixed list of names).
@@ -70,7 +70,7 @@ impl Metrics {
         metrics::describe_histogram!(ARCHIVE_DURATION, metrics::Unit::Milliseconds, "");
         metrics::describe_counter!(REQUESTS, metrics::Unit::Count, "");
         metrics::describe_counter!(EVENTS, metrics::Unit::Count, "");
-        metrics::describe_gauge!(WATCHDOG_FAILURES, metrics::Unit::Count, "");
+        metrics::describe_counter!(WATCHDOG_FAILURES, metrics::Unit::Count, "");
         Ok(Self(collector))
     }
 

@@ -149,7 +149,7 @@ impl Watchdog {
             return Ok(Some(format!("watchdog-{random}")));
         }
         let turn = usize::try_from(run_number % tenants.len() as u64).unwrap_or(0);
-        Ok(Some(tenants[turn].as_str().to_owned()))
+        Ok(tenants.get(turn).map(|tenant| tenant.as_str().to_owned()))
     }
 
     fn public_url(&self, route: &str) -> String {
@@ -243,19 +243,17 @@ impl Watchdog {
     }
 }
 
-/// Records the run as `WatchdogFailures` gauges: 0 or 1 per check made (by
-/// `Check`), and the run's total under `Check` = [`ALL_CHECKS`]. The metrics
-/// flush writes them as one EMF line per `Check`.
+/// Records the run as `WatchdogFailures`: 1 for each check that failed (by
+/// `Check`), and the run's total under `Check` = [`ALL_CHECKS`], 0 when every
+/// check passed. The metrics flush writes one EMF line per `Check` that has
+/// a value: a failed check's count is reset by the flush, so a check that
+/// later passes (or is not made) reports nothing rather than an old failure,
+/// and a check that never failed costs no custom metric.
 pub fn record_metrics(report: &Report) {
     let mut failures = 0u32;
-    for finding in &report.findings {
-        let failed = match finding.outcome {
-            Outcome::Failed => 1u32,
-            Outcome::Passed | Outcome::Warned => 0,
-            Outcome::Skipped => continue,
-        };
-        failures += failed;
-        metrics::gauge!(WATCHDOG_FAILURES, CHECK => finding.check.as_str()).set(failed);
+    for finding in report.failures() {
+        failures += 1;
+        metrics::counter!(WATCHDOG_FAILURES, CHECK => finding.check.as_str()).increment(1);
     }
     metrics::gauge!(WATCHDOG_FAILURES, CHECK => ALL_CHECKS).set(failures);
 }
