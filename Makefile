@@ -92,7 +92,7 @@ $(ZIG_STAMP): $(VENV_STAMP)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'ziglang==$(ZIGLANG_VERSION)'
 	touch $@
 
-# Both functions for Lambda, cross-compiled with zig: arm64, or x86_64 when
+# The three functions for Lambda, cross-compiled with zig: arm64, or x86_64 when
 # this toolchain has no aarch64 standard library (`rustup target add
 # aarch64-unknown-linux-gnu` adds it).
 build: tools $(ZIG_STAMP)
@@ -100,7 +100,7 @@ ifeq ($(BUILD_ARCH),x86_64)
 	@echo "make build: the aarch64 standard library is not installed, so this builds for x86_64."
 	@echo "  The template deploys arm64; deploy this build with Architectures set to x86_64."
 endif
-	cargo lambda build --release --$(subst _,-,$(BUILD_ARCH)) --bin ingest --bin processor
+	cargo lambda build --release --$(subst _,-,$(BUILD_ARCH)) --bin ingest --bin processor --bin watchdog
 
 # SAM builds and deploys everything (its cargo-lambda builder; samconfig.toml
 # holds the defaults). The first time asks the questions (--guided).

@@ -1,7 +1,8 @@
 """`make deploy-code`: the cargo-lambda path for quick code updates.
 
 SAM creates the infrastructure once (`make deploy`). After that, this builds
-both functions with cargo-lambda and uploads each to the function the stack
+the stack's functions (ingest, the processor, and the watchdog unless its
+schedule is Disabled) with cargo-lambda and uploads each to the function the stack
 made for it, found from the stack's outputs: no CloudFormation change, no
 `sam deploy`.
 
@@ -18,6 +19,8 @@ import boto3
 
 # (cargo binary, the stack output naming its function)
 FUNCTIONS = (("ingest", "IngestFunctionName"), ("processor", "ProcessorFunctionName"))
+# Only in a stack whose WatchdogSchedule is not Disabled.
+OPTIONAL_FUNCTIONS = (("watchdog", "WatchdogFunctionName"),)
 
 
 def main():
@@ -30,10 +33,11 @@ def main():
     missing = [key for _, key in FUNCTIONS if key not in outputs]
     if missing:
         sys.exit(f"stack {args.stack} has no {', '.join(missing)} output: deploy it with `make deploy` first")
+    functions = FUNCTIONS + tuple(f for f in OPTIONAL_FUNCTIONS if f[1] in outputs)
     arch_flag = "--arm64" if args.arch == "arm64" else "--x86-64"
-    binaries = [flag for binary, _ in FUNCTIONS for flag in ("--bin", binary)]
+    binaries = [flag for binary, _ in functions for flag in ("--bin", binary)]
     run(["cargo", "lambda", "build", "--release", arch_flag, *binaries])
-    for binary, key in FUNCTIONS:
+    for binary, key in functions:
         run(["cargo", "lambda", "deploy", "--binary-name", binary, outputs[key]])
 
 

@@ -12,7 +12,11 @@
    that it keeps unwinding panics; and `make deploy-code`'s command lines
    against the stack in moto.
 
-moto cannot create API Gateway v2 or CloudWatch alarm and dashboard resources
+Both front doors are rehearsed: the default (an HTTP API) in full, and a
+second stack with `Frontend=FunctionUrl`, whose Function URL, public grants,
+outputs and watchdog are read back.
+
+moto cannot create API Gateway v2, Function URL or CloudWatch alarm resources
 and skips them without failing: EXPECTED_SKIPS lists them, and any other
 resource that comes back without a physical id fails the rehearsal.
 
@@ -52,6 +56,8 @@ EXPECTED_SKIPS = {
     "AWS::SQS::QueuePolicy",
     # The archive's TLS-only policy: the template test checks it.
     "AWS::S3::BucketPolicy",
+    # The Function URL front door: its two grants are read back instead.
+    "AWS::Lambda::Url",
 }
 
 # Resource types moto creates but lists without a physical id: each is read
@@ -75,6 +81,15 @@ PARAMETERS = {
     "DiscordPublicKeys": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
     "ForwardUrl": "https://hooks.example.com/switchboard",
     "PluralKitTenants": "Enabled",
+    "DiscordBotTokenParameter": "/switchboard/rehearsal/discord-bot-token",
+    "PluralKitApiTokenParameter": "/switchboard/rehearsal/pluralkit-api-token",
+}
+
+# The other front door, with the watchdog's tokens left out.
+URL_STACK = "rehearsal-url"
+URL_PARAMETERS = {
+    "DiscordPublicKeys": PARAMETERS["DiscordPublicKeys"],
+    "Frontend": "FunctionUrl",
 }
 
 # The routes ingest serves, as API Gateway names their paths.
@@ -124,23 +139,66 @@ def sam_validate(env):
         check(result.returncode == 0, f"sam {' '.join(args)}: {result.stdout}{result.stderr}")
 
 
-def transformed_template():
+def active_resources(cfn, parameters):
+    """The resources CloudFormation creates for these parameters: each
+    resource's Condition evaluated as CloudFormation does."""
+    values = {name: spec.get("Default", "") for name, spec in cfn.get("Parameters", {}).items()}
+    values.update(parameters)
+    conditions = cfn.get("Conditions", {})
+    cache = {}
+
+    def value(node):
+        if isinstance(node, dict) and "Ref" in node:
+            return values.get(node["Ref"], node["Ref"])
+        return node
+
+    def holds(node):
+        if isinstance(node, dict) and "Condition" in node:
+            return condition(node["Condition"])
+        (function, arguments), = node.items()
+        if function == "Fn::Equals":
+            return str(value(arguments[0])) == str(value(arguments[1]))
+        if function == "Fn::Not":
+            return not holds(arguments[0])
+        if function == "Fn::And":
+            return all(holds(argument) for argument in arguments)
+        if function == "Fn::Or":
+            return any(holds(argument) for argument in arguments)
+        raise ValueError(f"condition function {function}")
+
+    def condition(name):
+        if name not in cache:
+            cache[name] = holds(conditions[name])
+        return cache[name]
+
+    return {
+        name: resource
+        for name, resource in cfn["Resources"].items()
+        if "Condition" not in resource or condition(resource["Condition"])
+    }
+
+
+def transformed_template(parameters=PARAMETERS):
     template = yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)
     # What `sam build` + `sam package` do: each function's code is a zip in S3.
     for name, resource in template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = f"s3://{BUCKET}/{name}.zip"
             resource.pop("Metadata", None)
-    return transform(template, dict(PARAMETERS), NoManagedPolicies())
+    return transform(template, dict(parameters), NoManagedPolicies())
 
 
-def check_transformed(cfn):
-    resources = cfn["Resources"]
+def by_type_of(resources):
     by_type = {}
     for name, resource in resources.items():
         by_type.setdefault(resource["Type"], {})[name] = resource
+    return by_type
+
+
+def check_transformed(cfn):
+    by_type = by_type_of(active_resources(cfn, PARAMETERS))
     functions = by_type.get("AWS::Lambda::Function", {})
-    check(set(functions) == {"IngestFunction", "ProcessorFunction"}, f"functions: {sorted(functions)}")
+    check(set(functions) == {"IngestFunction", "ProcessorFunction", "WatchdogFunction"}, f"functions: {sorted(functions)}")
     for name, function in functions.items():
         properties = function["Properties"]
         check(properties.get("Architectures") == ["arm64"], f"{name}: arm64")
@@ -170,7 +228,16 @@ def check_transformed(cfn):
             for settings in route_settings),
         f"POST /pluralkit has its own throttling on the stage: {route_settings}",
     )
-    permissions = by_type.get("AWS::Lambda::Permission", {})
+    permissions = {
+        name: permission
+        for name, permission in by_type.get("AWS::Lambda::Permission", {}).items()
+        if permission["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    }
+    check(
+        set(by_type.get("AWS::Lambda::Permission", {})) - set(permissions) == {"WatchdogFunctionSchedulePermission"},
+        f"no grant beyond the API's and the schedule's: {sorted(by_type.get('AWS::Lambda::Permission', {}))}",
+    )
+    check("AWS::Lambda::Url" not in by_type, "no Function URL beside the HTTP API")
     source_arns = sorted(json.dumps(p["Properties"].get("SourceArn")) for p in permissions.values())
     check(len(permissions) == len(ROUTES), f"an API permission per route: {sorted(permissions)}")
     for path in ROUTES:
@@ -194,12 +261,43 @@ def check_transformed(cfn):
             "ProcessorErrorsAlarm",
             "QueueAgeAlarm",
             "DeadLetterQueueAlarm",
+            "WatchdogFailedAlarm",
         },
         f"alarms: {sorted(alarms)}",
     )
+    check_watchdog_transformed(by_type)
     mappings = by_type.get("AWS::Lambda::EventSourceMapping", {})
     check(len(mappings) == 1, f"one event source mapping: {sorted(mappings)}")
     return by_type
+
+
+def check_watchdog_transformed(by_type):
+    """The watchdog: on its schedule, alarmed, with its two token parameters."""
+    rules = by_type.get("AWS::Events::Rule", {})
+    check(
+        [rule["Properties"].get("ScheduleExpression") for rule in rules.values()] == [{"Ref": "WatchdogSchedule"}],
+        f"the watchdog's schedule: {rules}",
+    )
+    for rule in rules.values():
+        targets = rule["Properties"].get("Targets", [])
+        check(
+            [target.get("Arn") for target in targets] == [{"Fn::GetAtt": ["WatchdogFunction", "Arn"]}],
+            f"the schedule invokes the watchdog: {targets}",
+        )
+    alarm = by_type["AWS::CloudWatch::Alarm"]["WatchdogFailedAlarm"]["Properties"]
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    watched = metrics["failures"]["MetricStat"]["Metric"]
+    check(
+        watched["MetricName"] == "WatchdogFailures" and watched["Dimensions"] == [{"Name": "Check", "Value": "all"}],
+        f"the watchdog alarm watches WatchdogFailures by Check=all: {watched}",
+    )
+    variables = by_type["AWS::Lambda::Function"]["WatchdogFunction"]["Properties"]["Environment"]["Variables"]
+    check(
+        variables.get("DISCORD_BOT_TOKEN_PARAMETER") == {"Ref": "DiscordBotTokenParameter"}
+        and "DISCORD_BOT_TOKEN" not in variables
+        and "PLURALKIT_API_TOKEN" not in variables,
+        f"the watchdog's tokens are parameters, never values: {sorted(variables)}",
+    )
 
 
 def free_port():
@@ -233,25 +331,26 @@ def dummy_zip():
     return data.getvalue()
 
 
-def deploy(cfn, endpoint):
+def deploy(cfn, endpoint, stack_name=STACK, parameters=PARAMETERS):
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
     client = lambda service: session.client(service, endpoint_url=endpoint)
     s3 = client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    for name in ("IngestFunction", "ProcessorFunction"):
+    if BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=BUCKET)
+    for name in ("IngestFunction", "ProcessorFunction", "WatchdogFunction"):
         s3.put_object(Bucket=BUCKET, Key=f"{name}.zip", Body=dummy_zip())
     cloudformation = client("cloudformation")
     cloudformation.create_stack(
-        StackName=STACK,
+        StackName=stack_name,
         TemplateBody=json.dumps(cfn),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     deadline = time.time() + 40
     while True:
-        stack = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
+        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
         if not stack["StackStatus"].endswith("IN_PROGRESS") or time.time() > deadline:
             break
         time.sleep(0.5)
@@ -259,7 +358,7 @@ def deploy(cfn, endpoint):
     return client, cloudformation, stack
 
 
-def read_back(client, cloudformation, stack, by_type):
+def read_back(client, cloudformation, stack, by_type, inactive):
     resources = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
     if os.environ.get("REHEARSAL_DEBUG"):
         for r in resources:
@@ -271,9 +370,12 @@ def read_back(client, cloudformation, stack, by_type):
     expected = {name: kind for kind, names in by_type.items() for name in names}
     skipped = sorted(name for name, kind in expected.items() if kind in EXPECTED_SKIPS)
     # moto lists what it skipped as entries without a logical id: exactly these.
+    # moto lists what it skipped, and what a false condition left out, as
+    # entries without a logical id: exactly these.
+    unnamed = sum(1 for r in resources if not r["LogicalResourceId"])
     check(
-        sum(1 for r in resources if not r["LogicalResourceId"]) == len(skipped),
-        f"moto skipped other resources than {skipped}",
+        unnamed == len(skipped) + len(inactive),
+        f"moto skipped {unnamed} resources, not the {len(skipped)} expected ({skipped}) and the {len(inactive)} left out ({inactive})",
     )
     for name, kind in sorted(expected.items()):
         if kind in EXPECTED_SKIPS:
@@ -306,7 +408,8 @@ def read_back(client, cloudformation, stack, by_type):
     # QueuesRequireTls is an expected skip: moto applies no queue policy.
 
     iam = client("iam")
-    for role, function in (("IngestRole", "ingest"), ("ProcessorRole", "processor")):
+    watchdog_grants = []
+    for role, function in (("IngestRole", "ingest"), ("ProcessorRole", "processor"), ("WatchdogRole", "watchdog")):
         role_name = physical.get(role)
         policies = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         check(bool(policies), f"{role_name}: inline policies")
@@ -323,6 +426,8 @@ def read_back(client, cloudformation, stack, by_type):
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
                 print(f"  {role_name}: {statement.get('Sid')}: {', '.join(actions)}")
+                if role == "WatchdogRole":
+                    watchdog_grants.extend((action, str(target)) for action in actions for target in targets)
                 check(not any("*" in a for a in actions), f"{role_name}: wildcard action {actions}")
                 for target in map(str, targets):
                     if ":log-group:" in target:
@@ -338,8 +443,10 @@ def read_back(client, cloudformation, stack, by_type):
                         continue
                     check("*" not in target, f"{role_name}: wildcard resource {target}")
 
+    check_watchdog_grants(watchdog_grants, STACK, PARAMETERS)
+
     lambda_ = client("lambda")
-    for name, memory, timeout in (("IngestFunction", 128, 10), ("ProcessorFunction", 128, 30)):
+    for name, memory, timeout in (("IngestFunction", 128, 10), ("ProcessorFunction", 128, 30), ("WatchdogFunction", 128, 30)):
         config = lambda_.get_function(FunctionName=physical[name])["Configuration"]
         check(config["Runtime"] == "provided.al2023", f"{name}: runtime {config['Runtime']}")
         if config.get("Architectures") != ["arm64"]:
@@ -351,6 +458,8 @@ def read_back(client, cloudformation, stack, by_type):
             check(variables.get("PLURALKIT_SIGNING_TOKEN_PARAMETER") == f"/switchboard/{STACK}/pluralkit-signing-token", "ingest token parameter")
             check("PLURALKIT_SIGNING_TOKEN" not in variables, "no token in ingest's environment")
             check(variables.get("PLURALKIT_TENANT_TABLE") == physical.get("TenantTable"), f"ingest's tenant table: {variables.get('PLURALKIT_TENANT_TABLE')}")
+        elif name == "WatchdogFunction":
+            check_watchdog_variables(variables, PARAMETERS)
         else:
             check(variables.get("EVENT_BUS_NAME") == f"switchboard-{STACK}", f"processor bus: {variables.get('EVENT_BUS_NAME')}")
             check(bool(variables.get("IDEMPOTENCY_TABLE")), "processor table")
@@ -374,8 +483,9 @@ def read_back(client, cloudformation, stack, by_type):
         check(mapping.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], f"{mapping.get('FunctionResponseTypes')}")
         check(mapping.get("ScalingConfig", {}).get("MaximumConcurrency") == 5, f"scaling {mapping.get('ScalingConfig')}")
 
+    check_schedule(client("events"), physical["WatchdogFunction"])
     groups = {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
-    for suffix in ("ingest", "processor", "api-access"):
+    for suffix in ("ingest", "processor", "api-access", "watchdog"):
         check(f"/switchboard/{STACK}/{instance}/{suffix}" in groups, f"log group {suffix}: {sorted(groups)}")
     table = client("dynamodb").describe_table(TableName=physical["IdempotencyTable"])["Table"]
     check(table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "table on demand")
@@ -387,6 +497,45 @@ def read_back(client, cloudformation, stack, by_type):
     # set-token and set-secret encrypt with this key; without SecretsKmsKeyArn, SSM's own.
     check(outputs.get("SecretsKmsKeyId") == "alias/aws/ssm", f"secrets key output: {outputs.get('SecretsKmsKeyId')}")
     return physical
+
+
+def check_watchdog_grants(grants, stack_name, parameters):
+    """The watchdog reads its token parameters through SSM and writes its
+    logs: nothing else, no queue, table or bus."""
+    parameter_arns = sorted(
+        f"arn:aws:ssm:{REGION}:123456789012:parameter{parameters[name]}"
+        for name in ("DiscordBotTokenParameter", "PluralKitApiTokenParameter")
+        if parameters.get(name)
+    )
+    reads = sorted(target for action, target in grants if action == "ssm:GetParameter")
+    check(reads == parameter_arns, f"the watchdog reads exactly its token parameters: {reads}, not {parameter_arns}")
+    others = sorted({action for action, _ in grants} - {"ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"})
+    check(not others, f"the watchdog may do nothing else: {others}")
+    print(f"  {stack_name}: the watchdog may read {len(reads)} parameter(s) and write its logs, nothing else")
+
+
+def check_watchdog_variables(variables, parameters):
+    """The watchdog probes this stack's own front door, and finds its tokens
+    by parameter name only."""
+    base = variables.get("WATCHDOG_BASE_URL", "")
+    check(base.startswith("https://") and not base.rstrip("/").endswith(("/discord", "/pluralkit")), f"WATCHDOG_BASE_URL: {base!r}")
+    for variable, parameter in (("DISCORD_BOT_TOKEN_PARAMETER", "DiscordBotTokenParameter"), ("PLURALKIT_API_TOKEN_PARAMETER", "PluralKitApiTokenParameter")):
+        check(variables.get(variable, "") == parameters.get(parameter, ""), f"watchdog {variable}: {variables.get(variable)!r}")
+    check(not {"DISCORD_BOT_TOKEN", "PLURALKIT_API_TOKEN"} & set(variables), "no token in the watchdog's environment")
+    check(variables.get("WATCHDOG_TENANT_ROUTE") == ("true" if parameters.get("PluralKitTenants") == "Enabled" else "false"), f"the tenant probe: {variables.get('WATCHDOG_TENANT_ROUTE')}")
+    print(f"  watchdog probes {base}")
+
+
+def check_schedule(events, watchdog_name):
+    """The schedule's rule, read back through EventBridge: every 5 minutes,
+    invoking the watchdog."""
+    rules = [rule for rule in events.list_rules()["Rules"] if rule.get("ScheduleExpression")]
+    check([rule["ScheduleExpression"] for rule in rules] == ["rate(5 minutes)"], f"the watchdog's schedule: {rules}")
+    for rule in rules:
+        check(rule.get("State") == "ENABLED", f"the schedule is enabled: {rule.get('State')}")
+        targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        check([target["Arn"].rsplit(":", 1)[-1] for target in targets] == [watchdog_name], f"the schedule invokes the watchdog: {targets}")
+        print(f"  schedule {rule['ScheduleExpression']} -> {watchdog_name}")
 
 
 def check_archive(s3, physical, outputs):
@@ -494,9 +643,10 @@ def check_deploy_code(bin_dir, endpoint, physical):
     check(
         commands
         == [
-            "cargo lambda build --release --arm64 --bin ingest --bin processor",
+            "cargo lambda build --release --arm64 --bin ingest --bin processor --bin watchdog",
             f"cargo lambda deploy --binary-name ingest {physical['IngestFunction']}",
             f"cargo lambda deploy --binary-name processor {physical['ProcessorFunction']}",
+            f"cargo lambda deploy --binary-name watchdog {physical['WatchdogFunction']}",
         ],
         f"deploy-code's commands: {commands}",
     )
@@ -540,6 +690,108 @@ def check_redeploy_after_delete(client, cloudformation, cfn, physical):
     print(f"  deployed again beside the retained {', '.join(sorted(set(physical[n] for n in ('EventsQueue', 'IngestLogGroup'))))}")
 
 
+def check_function_url_transformed(cfn):
+    """`Frontend=FunctionUrl`: a public Function URL with both grants
+    everyone needs since October 2025, and no HTTP API or what reads its log."""
+    active = active_resources(cfn, URL_PARAMETERS)
+    by_type = by_type_of(active)
+    left_out = {"WebhookApi", "ApiAccessLogGroup", "PluralKitThrottledMetricFilter", "PluralKitThrottledAlarm"}
+    check(not left_out & set(active), f"no HTTP API with a Function URL: {sorted(left_out & set(active))}")
+    check("AWS::ApiGatewayV2::Api" not in by_type, "no HTTP API with a Function URL")
+    urls = by_type.get("AWS::Lambda::Url", {})
+    check(
+        [(u["Properties"]["AuthType"], u["Properties"]["TargetFunctionArn"]) for u in urls.values()]
+        == [("NONE", {"Fn::GetAtt": ["IngestFunction", "Arn"]})],
+        f"one public Function URL on ingest: {urls}",
+    )
+    grants = sorted(
+        (p["Properties"]["Action"], p["Properties"]["Principal"], p["Properties"].get("FunctionUrlAuthType"), p["Properties"].get("InvokedViaFunctionUrl"))
+        for p in by_type.get("AWS::Lambda::Permission", {}).values()
+        if p["Properties"]["FunctionName"] == {"Ref": "IngestFunction"}
+    )
+    check(
+        grants == [("lambda:InvokeFunction", "*", None, True), ("lambda:InvokeFunctionUrl", "*", "NONE", None)],
+        f"both public grants, InvokeFunction only through the URL: {grants}",
+    )
+    return by_type
+
+
+# What moto's CloudFormation cannot give: it has no model for
+# AWS::Lambda::Url, so `!GetAtt IngestFunctionUrl.FunctionUrl` is stood in
+# for by the form Lambda gives it.
+FUNCTION_URL_STAND_IN = f"https://rehearsal-stand-in.lambda-url.{REGION}.on.aws/"
+
+
+def stand_in_function_url(node):
+    """The template with every `!GetAtt IngestFunctionUrl.FunctionUrl` (and
+    `${IngestFunctionUrl.FunctionUrl}` in a `!Sub`) replaced by FUNCTION_URL_STAND_IN, and how many there were."""
+    if node == {"Fn::GetAtt": ["IngestFunctionUrl", "FunctionUrl"]}:
+        return FUNCTION_URL_STAND_IN, 1
+    if isinstance(node, str) and "${IngestFunctionUrl.FunctionUrl}" in node:
+        return node.replace("${IngestFunctionUrl.FunctionUrl}", FUNCTION_URL_STAND_IN), 1
+    if isinstance(node, dict):
+        pairs = [(key, stand_in_function_url(value)) for key, value in node.items()]
+        return {key: value for key, (value, _) in pairs}, sum(n for _, (_, n) in pairs)
+    if isinstance(node, list):
+        items = [stand_in_function_url(value) for value in node]
+        return [value for value, _ in items], sum(n for _, n in items)
+    return node, 0
+
+
+def rehearse_function_url(endpoint):
+    """The second front door, deployed beside the first and read back."""
+    cfn = transformed_template(URL_PARAMETERS)
+    by_type = check_function_url_transformed(cfn)
+    deployable, stood_in = stand_in_function_url(copy.deepcopy(cfn))
+    print(f"  expected gap: the Function URL's address, stood in for in {stood_in} places (moto has no AWS::Lambda::Url)")
+    client, cloudformation, stack = deploy(deployable, endpoint, URL_STACK, URL_PARAMETERS)
+    resources = cloudformation.list_stack_resources(StackName=URL_STACK)["StackResourceSummaries"]
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources}
+    inactive = set(cfn["Resources"]) - set(active_resources(cfn, URL_PARAMETERS))
+    skipped = sorted(name for kind, names in by_type.items() if kind in EXPECTED_SKIPS for name in names)
+    unnamed = sum(1 for r in resources if not r["LogicalResourceId"])
+    check("IngestFunctionUrl" in skipped, f"the Function URL is an expected skip: {skipped}")
+    check(unnamed == len(skipped) + len(inactive), f"{URL_STACK}: moto skipped {unnamed}, not {skipped} and {len(inactive)} left out")
+    lambda_ = client("lambda")
+    statements = json.loads(lambda_.get_policy(FunctionName=physical["IngestFunction"])["Policy"])["Statement"]
+    actions = sorted((s["Action"], json.dumps(s["Principal"])) for s in statements)
+    # moto keeps each grant's properties as CloudFormation gave them.
+    scoped = sorted((s["Action"], s.get("FunctionUrlAuthType"), s.get("InvokedViaFunctionUrl")) for s in statements)
+    check(
+        scoped == [("lambda:InvokeFunction", None, True), ("lambda:InvokeFunctionUrl", "NONE", None)],
+        f"{URL_STACK}: InvokeFunctionUrl for AuthType NONE, InvokeFunction through the URL only: {scoped}",
+    )
+    print(f"  {URL_STACK}: ingest's resource policy: {actions}")
+    check(
+        [a for a, _ in actions] == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+        and all("*" in principal for _, principal in actions),
+        f"{URL_STACK}: ingest may be invoked by everyone through its URL only: {actions}",
+    )
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    print(f"  {URL_STACK}: outputs {', '.join(f'{k}={outputs.get(k)}' for k in ('Frontend', 'DiscordWebhookUrl', 'PluralKitWebhookUrl'))}")
+    check(outputs.get("Frontend") == "FunctionUrl", f"{URL_STACK}: the Frontend output: {outputs.get('Frontend')}")
+    check("execute-api" not in json.dumps(outputs), f"{URL_STACK}: no output names the HTTP API: {outputs}")
+    for key, route in (("DiscordWebhookUrl", "discord"), ("DiscordInteractionsUrl", "discord/interactions"), ("PluralKitWebhookUrl", "pluralkit")):
+        check(outputs.get(key) == FUNCTION_URL_STAND_IN + route, f"{URL_STACK}: {key} is the Function URL's /{route}: {outputs.get(key)}")
+    grants = []
+    role = physical["WatchdogRole"]
+    for policy in client("iam").list_role_policies(RoleName=role)["PolicyNames"]:
+        document = client("iam").get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except json.JSONDecodeError:
+                document = ast.literal_eval(document)
+        for statement in filter(None, document["Statement"]):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            grants.extend((action, str(target)) for action in actions for target in targets)
+    check_watchdog_grants(grants, URL_STACK, URL_PARAMETERS)
+    variables = lambda_.get_function(FunctionName=physical["WatchdogFunction"])["Configuration"]["Environment"]["Variables"]
+    check_watchdog_variables(variables, URL_PARAMETERS)
+    check(variables.get("WATCHDOG_BASE_URL") == FUNCTION_URL_STAND_IN, f"{URL_STACK}: the watchdog probes the Function URL: {variables.get('WATCHDOG_BASE_URL')}")
+
+
 def check_alarm_notice(cloudformation):
     """What `make deploy` prints after the deploy: the rehearsal has no topic."""
     sys.path.insert(0, str(ROOT / "deploy"))
@@ -567,12 +819,15 @@ def main():
     moto, endpoint = start_moto()
     try:
         client, cloudformation, stack = deploy(copy.deepcopy(cfn), endpoint)
-        physical = read_back(client, cloudformation, stack, by_type)
+        inactive = sorted(set(cfn["Resources"]) - set(active_resources(cfn, PARAMETERS)))
+        physical = read_back(client, cloudformation, stack, by_type, inactive)
         print("make deploy-code")
         with tempfile.TemporaryDirectory() as bin_dir:
             check_deploy_code(Path(bin_dir), endpoint, physical)
         print("make deploy's alarm notice")
         check_alarm_notice(cloudformation)
+        print("the other front door: Frontend=FunctionUrl")
+        rehearse_function_url(endpoint)
         print("sam delete, then sam deploy under the same name")
         check_redeploy_after_delete(client, cloudformation, copy.deepcopy(cfn), physical)
     finally:

@@ -2,7 +2,10 @@
 //! The SAM template keeps its promises: least privilege, SSE, redrive,
 //! partial batch failures, a long enough visibility timeout, a DLQ alarm, a
 //! secret token parameter, and the idempotency table (on demand, TTL,
-//! encrypted, the processor limited to item reads and writes on it). (YAML tags such as `!GetAtt` are read as their
+//! encrypted, the processor limited to item reads and writes on it), both
+//! front doors (the HTTP API or a public Function URL, one at a time), and
+//! the watchdog (its schedule, alarm, dashboard widget and its two token
+//! parameters' least-privilege reads). (YAML tags such as `!GetAtt` are read as their
 //! plain argument: `!GetAtt EventsQueue.Arn` is `"EventsQueue.Arn"`.)
 
 use yaml_rust2::{Yaml, YamlLoader};
@@ -386,8 +389,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
             "PluralKitThrottledAlarm: not on the access log's 429s for POST /pluralkit".into(),
         );
     }
-    let route = &resource("IngestFunction")["Properties"]["Events"]["PluralKit"]["Properties"]
-        ["RouteSettings"];
+    let route = &resource("WebhookApi")["Properties"]["RouteSettings"]["POST /pluralkit"];
     let default_of = |name: &str| doc["Parameters"][name]["Default"].as_i64().unwrap_or(0);
     if text(&route["ThrottlingBurstLimit"]) != "PluralKitThrottlingBurstLimit"
         || text(&route["ThrottlingRateLimit"]) != "PluralKitThrottlingRateLimit"
@@ -425,6 +427,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         "IngestLogGroup",
         "ProcessorLogGroup",
         "ApiAccessLogGroup",
+        "WatchdogLogGroup",
     ] {
         let body = resource(retained);
         if text(&body["DeletionPolicy"]) != "Retain"
@@ -440,6 +443,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         ("IngestLogGroup", "LogGroupName"),
         ("ProcessorLogGroup", "LogGroupName"),
         ("ApiAccessLogGroup", "LogGroupName"),
+        ("WatchdogLogGroup", "LogGroupName"),
     ] {
         let named = &resource(retained)["Properties"][name];
         let instance = &as_list(named).get(1).map(|vars| vars["Instance"].clone());
@@ -453,6 +457,8 @@ fn violations(doc: &Yaml) -> Vec<String> {
         }
     }
     found.extend(archive_violations(doc));
+    found.extend(front_door_violations(doc));
+    found.extend(watchdog_violations(doc));
     let allow = &resource("EventsDeadLetterQueue")["Properties"]["RedriveAllowPolicy"];
     if text(&allow["redrivePermission"]) != "byQueue"
         || !sub_text(as_list(&allow["sourceQueueArns"])[0])
@@ -490,10 +496,261 @@ fn violations(doc: &Yaml) -> Vec<String> {
     {
         found.push("functions are not provided.al2023 on arm64".into());
     }
-    for function in ["IngestFunction", "ProcessorFunction"] {
+    for function in ["IngestFunction", "ProcessorFunction", "WatchdogFunction"] {
         if text(&resource(function)["Metadata"]["BuildMethod"]) != "rust-cargolambda" {
             found.push(format!("{function}: not built with rust-cargolambda"));
         }
+    }
+    found
+}
+
+/// The two front doors, one at a time: the HTTP API and its four routes'
+/// grants under `UseHttpApi`; under `UseFunctionUrl`, a public Function URL
+/// with both grants a public URL needs since October 2025, the second only
+/// for calls through the URL.
+fn front_door_violations(doc: &Yaml) -> Vec<String> {
+    let mut found = Vec::new();
+    let resource = |name: &str| &doc["Resources"][name];
+    let frontend = &doc["Parameters"]["Frontend"];
+    let choices: Vec<String> = as_list(&frontend["AllowedValues"])
+        .into_iter()
+        .map(text)
+        .collect();
+    if text(&frontend["Default"]) != "HttpApi" || choices != ["HttpApi", "FunctionUrl"] {
+        found.push("Frontend: not a choice of HttpApi (the default) or FunctionUrl".into());
+    }
+    let condition_is = |name: &str, expected: &str| {
+        let condition = &doc["Conditions"][expected];
+        let compared: Vec<String> = as_list(condition).into_iter().map(text).collect();
+        text(&resource(name)["Condition"]) == expected
+            && compared
+                == [
+                    "Frontend".to_owned(),
+                    if expected == "UseHttpApi" {
+                        "HttpApi"
+                    } else {
+                        "FunctionUrl"
+                    }
+                    .to_owned(),
+                ]
+    };
+    for name in [
+        "WebhookApi",
+        "ApiAccessLogGroup",
+        "PluralKitThrottledMetricFilter",
+        "PluralKitThrottledAlarm",
+    ] {
+        if !condition_is(name, "UseHttpApi") {
+            found.push(format!("{name}: not only with the HTTP API front door"));
+        }
+    }
+    if !resource("IngestFunction")["Properties"]["Events"].is_badvalue() {
+        found.push("IngestFunction: SAM events make a front door whatever Frontend says".into());
+    }
+    // The HTTP API's routes, and a grant for each route only.
+    let paths = &resource("WebhookApi")["Properties"]["DefinitionBody"]["paths"];
+    for (path, arn_path) in [
+        ("/discord", "discord"),
+        ("/discord/interactions", "discord/interactions"),
+        ("/pluralkit", "pluralkit"),
+        ("/pluralkit/{tenant}", "pluralkit/*"),
+    ] {
+        let integration = &paths[path]["post"]["x-amazon-apigateway-integration"];
+        if text(&integration["type"]) != "aws_proxy"
+            || text(&integration["payloadFormatVersion"]) != "2.0"
+            || !text(&integration["uri"]).contains("${IngestFunction.Arn}")
+        {
+            found.push(format!("WebhookApi: POST {path} does not reach ingest"));
+        }
+        let granted = doc["Resources"]
+            .as_hash()
+            .into_iter()
+            .flatten()
+            .filter(|(_, body)| {
+                text(&body["Type"]) == "AWS::Lambda::Permission"
+                    && text(&body["Properties"]["Principal"]) == "apigateway.amazonaws.com"
+            })
+            .any(|(name, body)| {
+                condition_is(&text(name), "UseHttpApi")
+                    && text(&body["Properties"]["SourceArn"])
+                        .ends_with(&format!("${{WebhookApi}}/*/POST/{arn_path}"))
+            });
+        if !granted {
+            found.push(format!(
+                "WebhookApi: no grant for POST {path} alone under UseHttpApi"
+            ));
+        }
+    }
+    let url = &resource("IngestFunctionUrl");
+    if !condition_is("IngestFunctionUrl", "UseFunctionUrl")
+        || text(&url["Type"]) != "AWS::Lambda::Url"
+        || text(&url["Properties"]["AuthType"]) != "NONE"
+        || text(&url["Properties"]["TargetFunctionArn"]) != "IngestFunction.Arn"
+    {
+        found.push(
+            "IngestFunctionUrl: no public Function URL on ingest under UseFunctionUrl".into(),
+        );
+    }
+    let grant = |name: &str| &resource(name)["Properties"];
+    let url_grant = grant("IngestFromFunctionUrl");
+    if !condition_is("IngestFromFunctionUrl", "UseFunctionUrl")
+        || text(&resource("IngestFromFunctionUrl")["Type"]) != "AWS::Lambda::Permission"
+        || text(&url_grant["Action"]) != "lambda:InvokeFunctionUrl"
+        || text(&url_grant["Principal"]) != "*"
+        || text(&url_grant["FunctionUrlAuthType"]) != "NONE"
+    {
+        found.push(
+            "IngestFromFunctionUrl: no lambda:InvokeFunctionUrl for everyone with AuthType NONE"
+                .into(),
+        );
+    }
+    let invoke_grant = grant("IngestInvokedThroughFunctionUrl");
+    if !condition_is("IngestInvokedThroughFunctionUrl", "UseFunctionUrl")
+        || text(&resource("IngestInvokedThroughFunctionUrl")["Type"]) != "AWS::Lambda::Permission"
+        || text(&invoke_grant["Action"]) != "lambda:InvokeFunction"
+        || text(&invoke_grant["Principal"]) != "*"
+        || invoke_grant["InvokedViaFunctionUrl"].as_bool() != Some(true)
+    {
+        found.push(
+            "IngestInvokedThroughFunctionUrl: no lambda:InvokeFunction for everyone, through the URL only"
+                .into(),
+        );
+    }
+    // Every URL the stack gives out follows the front door.
+    for output in [
+        "DiscordWebhookUrl",
+        "DiscordInteractionsUrl",
+        "PluralKitWebhookUrl",
+    ] {
+        let value: Vec<String> = as_list(&doc["Outputs"][output]["Value"])
+            .into_iter()
+            .map(text)
+            .collect();
+        if value.first().map(String::as_str) != Some("UseHttpApi")
+            || !value
+                .get(2)
+                .is_some_and(|url| url.starts_with("${IngestFunctionUrl.FunctionUrl}"))
+        {
+            found.push(format!(
+                "{output}: not the Function URL's with Frontend=FunctionUrl"
+            ));
+        }
+    }
+    found
+}
+
+/// The watchdog: on a schedule that `Disabled` turns off, its failures
+/// alarmed and on the dashboard, its tokens read from its two parameters
+/// through SSM only, and no other right.
+fn watchdog_violations(doc: &Yaml) -> Vec<String> {
+    let mut found = Vec::new();
+    let resource = |name: &str| &doc["Resources"][name];
+    let schedule = &doc["Parameters"]["WatchdogSchedule"];
+    let enabled: Vec<String> = as_list(&as_list(&doc["Conditions"]["UseWatchdog"])[0])
+        .into_iter()
+        .map(text)
+        .collect();
+    if text(&schedule["Default"]) != "rate(5 minutes)"
+        || enabled != ["WatchdogSchedule", "Disabled"]
+    {
+        found.push("WatchdogSchedule: not every 5 minutes by default, off when Disabled".into());
+    }
+    let function = resource("WatchdogFunction");
+    let event = &function["Properties"]["Events"]["Schedule"];
+    if text(&function["Condition"]) != "UseWatchdog"
+        || text(&event["Type"]) != "Schedule"
+        || text(&event["Properties"]["Schedule"]) != "WatchdogSchedule"
+    {
+        found.push("WatchdogFunction: not run on WatchdogSchedule".into());
+    }
+    if text(&function["Properties"]["Role"]) != "WatchdogRole.Arn" {
+        found.push("WatchdogFunction does not use WatchdogRole".into());
+    }
+    let variables = &function["Properties"]["Environment"]["Variables"];
+    if variables["WATCHDOG_BASE_URL"].is_badvalue() {
+        found.push("watchdog: WATCHDOG_BASE_URL is not set".into());
+    }
+    for token in ["DISCORD_BOT_TOKEN", "PLURALKIT_API_TOKEN"] {
+        if !variables[token].is_badvalue() {
+            found.push(format!("watchdog: {token} is in the environment"));
+        }
+    }
+    for (variable, parameter) in [
+        ("DISCORD_BOT_TOKEN_PARAMETER", "DiscordBotTokenParameter"),
+        (
+            "PLURALKIT_API_TOKEN_PARAMETER",
+            "PluralKitApiTokenParameter",
+        ),
+    ] {
+        if text(&variables[variable]) != parameter {
+            found.push(format!(
+                "watchdog: {variable} is not the {parameter} parameter"
+            ));
+        }
+    }
+    for policy in as_list(&resource("WatchdogRole")["Properties"]["Policies"]) {
+        for statement in statements(policy) {
+            let targets: Vec<String> = as_list(&statement["Resource"])
+                .into_iter()
+                .map(text)
+                .collect();
+            for action in as_list(&statement["Action"]) {
+                let action = text(action);
+                let parameter_arn = |name: &str| {
+                    format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{name}}}")
+                };
+                let allowed = match action.as_str() {
+                    "ssm:GetParameter" => {
+                        targets == [parameter_arn("DiscordBotTokenParameter")]
+                            || targets == [parameter_arn("PluralKitApiTokenParameter")]
+                    }
+                    "kms:Decrypt" => {
+                        targets == ["SecretsKmsKeyArn"]
+                            && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                                == "ssm.${AWS::Region}.amazonaws.com"
+                    }
+                    "logs:CreateLogStream" | "logs:PutLogEvents" => {
+                        targets == ["WatchdogLogGroup.Arn"]
+                    }
+                    _ => false,
+                };
+                if !allowed {
+                    found.push(format!("WatchdogRole allows {action} on {targets:?}"));
+                }
+            }
+        }
+    }
+    let alarm = &resource("WatchdogFailedAlarm");
+    let watched = as_list(&alarm["Properties"]["Metrics"])
+        .into_iter()
+        .find(|metric| text(&metric["Id"]) == "failures")
+        .map(|metric| metric["MetricStat"]["Metric"].clone())
+        .unwrap_or(Yaml::BadValue);
+    let dimensions: Vec<(String, String)> = as_list(&watched["Dimensions"])
+        .iter()
+        .map(|d| (text(&d["Name"]), text(&d["Value"])))
+        .collect();
+    if text(&alarm["Type"]) != "AWS::CloudWatch::Alarm"
+        || text(&alarm["Condition"]) != "UseWatchdog"
+        || text(&watched["Namespace"]) != "Switchboard"
+        || text(&watched["MetricName"]) != switchboard::telemetry::WATCHDOG_FAILURES
+        || dimensions
+            != [(
+                switchboard::telemetry::CHECK.to_owned(),
+                switchboard::watchdog::ALL_CHECKS.to_owned(),
+            )]
+        || alarm["Properties"]["Threshold"].as_i64() != Some(0)
+        || text(as_list(&alarm["Properties"]["AlarmActions"])[0]) != "HasAlarmTopic"
+    {
+        found.push(
+            "WatchdogFailedAlarm: not on WatchdogFailures by Check=all, to the alarm topic".into(),
+        );
+    }
+    let dashboard = sub_text(&resource("Dashboard")["Properties"]["DashboardBody"]);
+    if !dashboard.contains("MetricName=\\\"WatchdogFailures\\\"")
+        || !dashboard.contains("alarm:switchboard-${AWS::StackName}-watchdog")
+    {
+        found.push("Dashboard: no watchdog widget or alarm".into());
     }
     found
 }
@@ -740,8 +997,8 @@ fn the_checks_catch_broken_templates() {
             "PluralKitThrottledAlarm: not on the access log's 429s",
         ),
         (
-            "              ThrottlingBurstLimit: !Ref PluralKitThrottlingBurstLimit\n",
-            "              ThrottlingBurstLimit: !Ref ApiThrottlingBurstLimit\n",
+            "        \"POST /pluralkit\":\n          ThrottlingBurstLimit: !Ref PluralKitThrottlingBurstLimit\n",
+            "        \"POST /pluralkit\":\n          ThrottlingBurstLimit: !Ref ApiThrottlingBurstLimit\n",
             "/pluralkit: no route limit of its own",
         ),
         (
@@ -778,6 +1035,88 @@ fn the_checks_catch_broken_templates() {
             "  QueueAgeAlarm:\n    Type: AWS::CloudWatch::Alarm\n",
             "  QueueAgeAlarm:\n    Type: AWS::SNS::Topic\n",
             "QueueAgeAlarm: missing",
+        ),
+        // The front doors.
+        (
+            "    Default: HttpApi\n",
+            "    Default: FunctionUrl\n",
+            "Frontend: not a choice",
+        ),
+        (
+            "  WebhookApi:\n    Type: AWS::Serverless::HttpApi\n    Condition: UseHttpApi\n",
+            "  WebhookApi:\n    Type: AWS::Serverless::HttpApi\n",
+            "WebhookApi: not only with the HTTP API front door",
+        ),
+        (
+            "${WebhookApi}/*/POST/pluralkit/*\n",
+            "${WebhookApi}/*/*\n",
+            "no grant for POST /pluralkit/{tenant} alone",
+        ),
+        (
+            "      Action: lambda:InvokeFunctionUrl\n",
+            "      Action: lambda:InvokeFunction\n",
+            "IngestFromFunctionUrl: no lambda:InvokeFunctionUrl",
+        ),
+        (
+            "      Principal: \"*\"\n      InvokedViaFunctionUrl: true\n",
+            "      Principal: \"*\"\n",
+            "IngestInvokedThroughFunctionUrl: no lambda:InvokeFunction",
+        ),
+        (
+            "  IngestInvokedThroughFunctionUrl:\n    Type: AWS::Lambda::Permission\n",
+            "  IngestInvokedThroughFunctionUrl:\n    Type: AWS::SNS::Topic\n",
+            "IngestInvokedThroughFunctionUrl: no lambda:InvokeFunction",
+        ),
+        (
+            "      AuthType: NONE\n",
+            "      AuthType: AWS_IAM\n",
+            "IngestFunctionUrl: no public Function URL",
+        ),
+        (
+            "!Sub \"${IngestFunctionUrl.FunctionUrl}pluralkit\"]\n",
+            "!Sub \"https://example.com/pluralkit\"]\n",
+            "PluralKitWebhookUrl: not the Function URL's",
+        ),
+        // The watchdog.
+        (
+            "    Default: rate(5 minutes)\n",
+            "    Default: rate(1 day)\n",
+            "WatchdogSchedule: not every 5 minutes",
+        ),
+        (
+            "            Schedule: !Ref WatchdogSchedule\n",
+            "            Schedule: rate(1 hour)\n",
+            "WatchdogFunction: not run on WatchdogSchedule",
+        ),
+        (
+            "          DISCORD_BOT_TOKEN_PARAMETER: !Ref DiscordBotTokenParameter\n",
+            "          DISCORD_BOT_TOKEN: !Ref DiscordBotTokenParameter\n",
+            "watchdog: DISCORD_BOT_TOKEN is in the environment",
+        ),
+        (
+            "parameter${DiscordBotTokenParameter}\n",
+            "parameter/switchboard/*\n",
+            "wildcard resource",
+        ),
+        (
+            "                  Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitApiTokenParameter}\n",
+            "                  Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitSigningTokenParameter}\n",
+            "WatchdogRole allows ssm:GetParameter",
+        ),
+        (
+            "                Resource: !GetAtt WatchdogLogGroup.Arn\n",
+            "                Resource: !GetAtt WatchdogLogGroup.Arn\n              - Effect: Allow\n                Action: sqs:SendMessage\n                Resource: !GetAtt EventsQueue.Arn\n",
+            "WatchdogRole allows sqs:SendMessage",
+        ),
+        (
+            "                - Name: Check\n                  Value: all\n",
+            "                - Name: Check\n                  Value: pluralkit_random_token\n",
+            "WatchdogFailedAlarm: not on WatchdogFailures",
+        ),
+        (
+            "alarm:switchboard-${AWS::StackName}-watchdog\"",
+            "alarm:switchboard-${AWS::StackName}-other\"",
+            "Dashboard: no watchdog widget or alarm",
         ),
     ];
     for (from, to, expected) in breakages {
