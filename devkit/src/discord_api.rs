@@ -5,7 +5,8 @@
 //! `code` for what it does not know), and can play Discord's races: the
 //! first request for each token answered 404 10015 (the deferral not
 //! registered yet), a 429 with `retry_after`, a token Discord has forgotten
-//! (10062).
+//! (10062). Given an application, it also answers `GET /applications/@me`
+//! to its bot token, as the watchdog reads it.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -72,6 +73,8 @@ struct State {
     attempts: HashMap<String, usize>,
     forgotten: HashSet<String>,
     next_message: u64,
+    /// `Bot <token>` and the Application `/applications/@me` answers.
+    application: Option<(String, Value)>,
 }
 
 /// A running stand-in; it stops when dropped.
@@ -140,6 +143,14 @@ impl DiscordApi {
             .unwrap_or_default()
     }
 
+    /// From now on, answers `GET /applications/@me` with `application` to
+    /// `Authorization: Bot <bot_token>` (401 to any other), as Discord does.
+    pub fn serve_application(&self, bot_token: &str, application: Value) {
+        if let Ok(mut state) = self.state.lock() {
+            state.application = Some((format!("Bot {bot_token}"), application));
+        }
+    }
+
     /// From now on, answers calls with `token` 404 10062 (unknown
     /// interaction), as Discord does once a token is gone.
     pub fn forget(&self, token: &str) {
@@ -172,6 +183,23 @@ async fn answer(
         .map(|body| body.to_bytes())
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if parts.method == http::Method::GET && parts.uri.path() == "/api/v10/applications/@me" {
+        let application = state
+            .lock()
+            .ok()
+            .and_then(|state| state.application.clone());
+        let Some((expected, application)) = application else {
+            let (status, body) = error(404, 0, "404: Not Found");
+            return Ok(respond(status, body));
+        };
+        let authorization = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let (status, body) = crate::sender_apis::read_answer(authorization, &expected, application);
+        return Ok(respond(status.as_u16(), body));
+    }
     let segments: Vec<&str> = parts.uri.path().split('/').skip(1).collect();
     // /api/v10/webhooks/{application_id}/{token}[/messages/{id}]
     let route = match segments.as_slice() {

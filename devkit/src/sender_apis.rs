@@ -139,17 +139,29 @@ async fn answer(
             user_agent: header("user-agent"),
         });
     }
-    if !authorized {
-        return Ok(reply(
-            StatusCode::UNAUTHORIZED,
-            json!({"message": "401: Unauthorized", "code": 0}),
-        ));
-    }
     let body = body
         .lock()
         .map(|value| value.clone())
         .unwrap_or(Value::Null);
-    Ok(reply(StatusCode::OK, body))
+    let (status, body) = read_answer(&authorization, expected, body);
+    Ok(reply(status, body))
+}
+
+/// How both senders' read endpoints answer: the resource to the expected
+/// `Authorization` header, a JSON 401 to any other.
+pub(crate) fn read_answer(
+    authorization: &str,
+    expected: &str,
+    resource: Value,
+) -> (StatusCode, Value) {
+    if authorization == expected {
+        (StatusCode::OK, resource)
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "401: Unauthorized", "code": 0}),
+        )
+    }
 }
 
 fn reply(status: StatusCode, body: Value) -> Response<Full<Bytes>> {

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End to end, the way a developer runs it: `switchboard stack` (what `make run`
-//! starts: moto, `cargo lambda watch` with the real binaries, the poller) on free
+//! starts: moto, `cargo lambda watch` with the real binaries, the poller, the
+//! watchdog on its local schedule) on free
 //! ports, every event type of both senders sent with the CLI, and each one
 //! handled exactly once by the processor, with the queue empty afterwards,
 //! and delivered exactly once to the local bus's target queue and, signed, to
@@ -668,6 +669,45 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         !log_text.contains(NEW_TOKEN) && !log_text.contains("not-the-registered-token"),
         "neither the registered token nor doctor's wrong one reaches a log line"
     );
+
+    // The watchdog on the local schedule (its first run starts with the
+    // stack), through `cargo lambda watch`: against the real ingest and both
+    // stand-in APIs, its tokens read from moto's SSM, every check passes and
+    // none is skipped; at TRACE, neither token reaches a line.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let runs = loop {
+        let runs: Vec<String> = stack
+            .log_text()
+            .lines()
+            .filter(|line| line.starts_with("watchdog: "))
+            .map(str::to_owned)
+            .collect();
+        if !runs.is_empty() {
+            break runs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watchdog never ran: {}",
+            stack.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    for run in &runs {
+        assert!(
+            run.contains(" checks passed") && !run.contains("FAILED") && !run.contains("skipped"),
+            "{runs:?}"
+        );
+    }
+    let log_text =
+        stack.log_text() + &std::fs::read_to_string(dev_dir.join("stack.err")).unwrap_or_default();
+    assert!(
+        log_text.contains("watchdog run done"),
+        "the watchdog's own log line"
+    );
+    // The stack's dev tokens for the two APIs (tools/src/stack.rs).
+    for token in ["local-discord-bot-token", "local-pluralkit-api-token"] {
+        assert!(!log_text.contains(token), "{token} reached a log line");
+    }
 
     let status = stack.terminate();
     assert!(

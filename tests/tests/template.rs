@@ -646,7 +646,7 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
     let mut found = Vec::new();
     let resource = |name: &str| &doc["Resources"][name];
     let schedule = &doc["Parameters"]["WatchdogSchedule"];
-    let enabled: Vec<String> = as_list(&as_list(&doc["Conditions"]["UseWatchdog"])[0])
+    let enabled: Vec<String> = as_list(as_list(&doc["Conditions"]["UseWatchdog"])[0])
         .into_iter()
         .map(text)
         .collect();

@@ -1,8 +1,10 @@
 //! `switchboard stack` (what `make run` starts): moto on loopback, the queue
 //! and its DLQ, the idempotency table, an event bus whose rule copies every
 //! event to a queue, a stand-in for Discord's interaction endpoints (which
-//! prints each edit and followup), `cargo lambda watch` with both functions'
-//! environment, and the poller. Ctrl-C stops everything it started, and nothing else.
+//! prints each edit and followup, and serves the Application the watchdog
+//! reads), a stand-in for PluralKit's API, `cargo lambda watch` with the
+//! functions' environment, the poller, and the watchdog on a local schedule.
+//! Ctrl-C stops everything it started, and nothing else.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use serde_json::{json, Value};
 use switchboard::config::{
     ARCHIVE_BUCKET, AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB,
     AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SSM,
@@ -17,11 +20,15 @@ use switchboard::config::{
     FORWARD_SECRET, FORWARD_URL, IDEMPOTENCY_TABLE, PLURALKIT_SIGNING_TOKEN_PARAMETER,
     PLURALKIT_TENANT_TABLE, QUEUE_URL,
 };
+use switchboard::watchdog::config::{
+    DISCORD_BOT_TOKEN_PARAMETER, PLURALKIT_API_BASE_URL, PLURALKIT_API_TOKEN_PARAMETER,
+    WATCHDOG_ALLOW_HTTP, WATCHDOG_BASE_URL, WATCHDOG_TENANTS,
+};
 use switchboard_devkit::{
     create_bus_to_queue, create_idempotency_table, create_local_bucket, create_queues,
     create_tenant_table, local_dynamodb_client, local_eventbridge_client, local_s3_client,
-    local_sqs_client, local_ssm_client, wait_for_port, ApiCall, DiscordApi, Races, Target,
-    LOCAL_REGION,
+    local_sqs_client, local_ssm_client, wait_for_port, ApiCall, DiscordApi, Races, SenderApis,
+    Target, LOCAL_REGION,
 };
 
 use crate::dev_keys::{write_private, DevKeys};
@@ -54,6 +61,10 @@ pub(crate) struct StackArgs {
     /// `switchboard listen`'s (`make run FORWARD=1`).
     #[arg(long)]
     forward_url: Option<String>,
+    /// Seconds between the watchdog's local runs (0: never). Each run checks
+    /// the local URLs as the deployed schedule checks the stack's.
+    #[arg(long, default_value_t = 60)]
+    watchdog_every: u64,
     /// moto's server binary.
     #[arg(long, env = "MOTO_SERVER", default_value = ".venv/bin/moto_server")]
     moto_server: PathBuf,
@@ -159,6 +170,37 @@ pub(crate) async fn run(dev_dir: &Path, args: StackArgs) -> CliResult {
 /// The local stack's PluralKit tenants.
 pub(crate) const LOCAL_TENANTS: [&str; 2] = ["alpha", "beta"];
 
+/// The watchdog's dev tokens for the two stand-in APIs (kept in moto's SSM,
+/// as a deployed stack keeps the real ones).
+const LOCAL_BOT_TOKEN: &str = "local-discord-bot-token";
+const LOCAL_PLURALKIT_API_TOKEN: &str = "local-pluralkit-api-token";
+
+/// Writes `value` to the SecureString `name` in the local SSM.
+async fn put_secure(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) -> CliResult {
+    ssm.put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| format!("SSM: {}", aws_sdk_ssm::error::DisplayErrorContext(e)))?;
+    Ok(())
+}
+
+/// What Discord's `/applications/@me` says of a healthy local app: webhook
+/// events on (2) and both URLs the local stack's.
+fn local_application(ingest_url: &str) -> Value {
+    json!({
+        "id": "1098765432109876543",
+        "name": "switchboard (local)",
+        "event_webhooks_status": 2,
+        "event_webhooks_url": format!("{ingest_url}/discord"),
+        "event_webhooks_types": ["ENTITLEMENT_CREATE", "APPLICATION_AUTHORIZED", "LOBBY_MESSAGE_CREATE"],
+        "interactions_endpoint_url": format!("{ingest_url}/discord/interactions"),
+    })
+}
+
 async fn start_and_serve(
     dev_dir: &Path,
     args: &StackArgs,
@@ -208,15 +250,13 @@ async fn start_and_serve(
     // The deployed path: ingest reads the token from SSM, and
     // `switchboard pluralkit set-token` changes it while the stack runs.
     let token_parameter = format!("/switchboard/{}/pluralkit-signing-token", args.queue_name);
-    local_ssm_client(&sqs_endpoint)
-        .put_parameter()
-        .name(&token_parameter)
-        .value(&keys.pluralkit_token)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .map_err(|e| format!("SSM: {}", aws_sdk_ssm::error::DisplayErrorContext(e)))?;
+    let ssm = local_ssm_client(&sqs_endpoint);
+    put_secure(&ssm, &token_parameter, &keys.pluralkit_token).await?;
+    // The watchdog's API tokens, also read from SSM as deployed.
+    let bot_token_parameter = format!("/switchboard/{}/discord-bot-token", args.queue_name);
+    let api_token_parameter = format!("/switchboard/{}/pluralkit-api-token", args.queue_name);
+    put_secure(&ssm, &bot_token_parameter, LOCAL_BOT_TOKEN).await?;
+    put_secure(&ssm, &api_token_parameter, LOCAL_PLURALKIT_API_TOKEN).await?;
 
     // Discord's interaction endpoints, as Discord answers them: the first
     // edit of each interaction gets 404 10015, as Discord's sometimes does
@@ -231,10 +271,22 @@ async fn start_and_serve(
     )
     .await?;
     let discord_api_url = discord_api.base_url();
+    // What the senders' APIs say of this stack's URLs, for the watchdog.
+    let ingest_url = StackState::ingest_url(args.invoke_port);
+    discord_api.serve_application(LOCAL_BOT_TOKEN, local_application(&ingest_url));
+    let pluralkit_api = SenderApis::start(
+        "",
+        Value::Null,
+        LOCAL_PLURALKIT_API_TOKEN,
+        json!({"id": "exmpl", "webhook_url": format!("{ingest_url}/pluralkit")}),
+    )
+    .await?;
+    let pluralkit_api_url = pluralkit_api.url();
 
     // An env file, not --env-var: watch splits --env-var values on commas.
     let env_file = dev_dir.join("watch.env");
     let public_key = keys.public_key_hex();
+    let local_tenants = LOCAL_TENANTS.join(",");
     let mut env = vec![
         (QUEUE_URL, queue_url.as_str()),
         (DISCORD_PUBLIC_KEY, &public_key),
@@ -249,6 +301,12 @@ async fn start_and_serve(
         (PLURALKIT_TENANT_TABLE, &tenant_table),
         (EVENT_BUS_NAME, &bus.bus),
         (DISCORD_API_BASE_URL, &discord_api_url),
+        (WATCHDOG_BASE_URL, &ingest_url),
+        (WATCHDOG_ALLOW_HTTP, "true"),
+        (WATCHDOG_TENANTS, &local_tenants),
+        (DISCORD_BOT_TOKEN_PARAMETER, &bot_token_parameter),
+        (PLURALKIT_API_BASE_URL, &pluralkit_api_url),
+        (PLURALKIT_API_TOKEN_PARAMETER, &api_token_parameter),
         (AWS_REGION, LOCAL_REGION),
         (AWS_DEFAULT_REGION, LOCAL_REGION),
         (AWS_ACCESS_KEY_ID, "testing"),
@@ -318,6 +376,13 @@ async fn start_and_serve(
         state.ingest_url
     );
     println!("  Discord API stand-in:   {discord_api_url} (prints each edit and followup)");
+    println!("  PluralKit API stand-in: {pluralkit_api_url}");
+    match args.watchdog_every {
+        0 => println!("  Watchdog:               off (--watchdog-every)"),
+        every => println!(
+            "  Watchdog:               every {every} s, against the URLs above and both stand-ins"
+        ),
+    }
     println!("  PluralKit webhook URL:  {}/pluralkit", state.ingest_url);
     println!(
         "  PluralKit tenants:      {}/pluralkit/{{{}}} (table {tenant_table}; make send EVENT=CREATE_SWITCH TENANT={})",
@@ -346,13 +411,90 @@ async fn start_and_serve(
     println!();
 
     let poller = run_poller(client, queue_url, state.invoke_url.clone(), 10);
+    let watchdog = (args.watchdog_every > 0).then(|| {
+        tokio::spawn(run_watchdog(
+            StackState::function_invoke_url(args.invoke_port, "watchdog"),
+            Duration::from_secs(args.watchdog_every),
+        ))
+    });
     // Served until the stack stops.
-    let _discord_api = discord_api;
+    let _apis = (discord_api, pluralkit_api);
+    let _watchdog = watchdog.map(AbortOnDrop);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = poller => result,
         _ = tokio::signal::ctrl_c() => { eprintln!("stopping the stack"); Ok(()) }
         _ = terminate.recv() => { eprintln!("stopping the stack"); Ok(()) }
+    }
+}
+
+/// Stops a background task when the stack stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The watchdog on a local schedule: one scheduled event every `every`
+/// through `cargo lambda watch` (the first builds the function), and one line
+/// per run saying what failed.
+async fn run_watchdog(invoke_url: String, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        let url = invoke_url.clone();
+        let answer = tokio::task::spawn_blocking(move || invoke_watchdog(&url)).await;
+        match answer {
+            Ok(Ok(summary)) => println!("{}", watchdog_line(&summary)),
+            Ok(Err(error)) => println!("watchdog: did not run: {error}"),
+            Err(error) => println!("watchdog: did not run: {error}"),
+        }
+    }
+}
+
+fn invoke_watchdog(url: &str) -> CliResult<Value> {
+    let event = json!({
+        "version": "0",
+        "id": uuid::Uuid::now_v7().to_string(),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": chrono::Utc::now().to_rfc3339(),
+        "resources": ["local-schedule"],
+        "detail": {},
+    });
+    let answer = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(900))
+        .build()
+        .post(url)
+        .set("content-type", "application/json")
+        .send_string(&event.to_string())
+        .map_err(|error| error.to_string())?;
+    Ok(serde_json::from_reader(answer.into_reader())?)
+}
+
+/// `watchdog: 17 checks passed` or `watchdog: 2 FAILED (a, b), 15 passed`.
+fn watchdog_line(summary: &Value) -> String {
+    let names = |key: &str| -> Vec<&str> {
+        summary[key]
+            .as_array()
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let (failed, passed, skipped) = (names("failed"), names("passed"), names("skipped"));
+    let skipped = match skipped.as_slice() {
+        [] => String::new(),
+        names => format!(", skipped: {}", names.join(", ")),
+    };
+    match failed.as_slice() {
+        [] => format!("watchdog: {} checks passed{skipped}", passed.len()),
+        names => format!(
+            "watchdog: {} FAILED ({}), {} passed{skipped} (the function's log says what to do)",
+            names.len(),
+            names.join(", "),
+            passed.len()
+        ),
     }
 }
 

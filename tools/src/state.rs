@@ -41,7 +41,12 @@ impl StackState {
 
     /// The processor's invoke URL under `cargo lambda watch` on `port`.
     pub(crate) fn invoke_url(port: u16) -> String {
-        format!("http://127.0.0.1:{port}/2015-03-31/functions/processor/invocations")
+        Self::function_invoke_url(port, "processor")
+    }
+
+    /// A function's invoke URL under `cargo lambda watch` on `port`.
+    pub(crate) fn function_invoke_url(port: u16, function: &str) -> String {
+        format!("http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations")
     }
 
     pub(crate) fn load(dev_dir: &Path) -> CliResult<Self> {
