@@ -141,13 +141,20 @@ $(NODE_PEER): bench/node/package.json bench/node/package-lock.json
 
 # Criterion benches, then the Runtime API harness: ingest, hello world, the
 # Node peer and the diagnostic builds side by side in one run (~35 min, most of
-# it moto answering SendMessage), then the SQS send's instruction counts under
-# valgrind. Numbers go to BENCHMARKS.md by hand.
+# it moto answering SendMessage), with the ratios against the floors; then the
+# SQS send's instruction counts, and each binary's instructions (callgrind,
+# with ingest's attribution by function) and system calls (strace) per warm
+# invocation, from builds that keep their symbols. Numbers go to
+# BENCHMARKS.md by hand.
+ATTRIBUTED := hello,sdk-floor,ingest,ingest-no-queue
 bench: tools $(NODE_PEER)
 	cargo bench -p switchboard --bench paths
 	cargo build --release -p ingest -p processor -p switchboard-bench
 	target/release/runtime-bench
 	if command -v valgrind >/dev/null; then target/release/runtime-bench --instructions; fi
+	cargo build --profile profiling -p ingest -p switchboard-bench
+	if command -v valgrind >/dev/null; then target/profiling/runtime-bench --binaries target/profiling --callgrind --only $(ATTRIBUTED); fi
+	if command -v strace >/dev/null; then target/profiling/runtime-bench --binaries target/profiling --syscalls --only $(ATTRIBUTED); fi
 
 # The time from ingest's deferral to the edit reaching the Discord stand-in,
 # through the local stack (median and p90 over 100 interactions).

@@ -20,11 +20,13 @@ use switchboard_devkit::{
     RequestShape, LOCAL_REGION,
 };
 
+use crate::callgrind::count_invocations;
 use crate::instructions::count_send_instructions;
 use crate::measure::{measure, Settings, Target};
 use crate::process::pin_to_core;
 use crate::proxy::keep_alive_proxy;
-use crate::report::report;
+use crate::report::{report, report_instructions, report_syscalls};
+use crate::syscalls::count_syscalls;
 use crate::Error;
 
 /// `runtime-bench`: CPU per warm invocation, cold start and peak RSS of the
@@ -62,6 +64,18 @@ pub struct HarnessArgs {
     /// Count `SendMessage`'s instructions under valgrind instead.
     #[arg(long)]
     instructions: bool,
+    /// Count each binary's instructions per warm invocation under
+    /// callgrind instead, and attribute ingest's (binaries with symbols:
+    /// `cargo build --profile profiling`, and `--binaries target/profiling`).
+    #[arg(long)]
+    callgrind: bool,
+    /// Count each binary's system calls per warm invocation under
+    /// `strace -c` instead.
+    #[arg(long)]
+    syscalls: bool,
+    /// Where the binaries are (default `target/release`).
+    #[arg(long)]
+    binaries: Option<PathBuf>,
     /// `KEY=VALUE` added to every function's environment (attribution runs).
     #[arg(long = "env", value_parser = parse_env_pair)]
     env: Vec<(String, String)>,
@@ -95,7 +109,10 @@ fn signed_event(key: &SigningKey) -> Result<Bytes, Error> {
 /// Runs the harness.
 pub async fn run(args: HarnessArgs) -> Result<(), Error> {
     let root = repo_root();
-    let release = root.join("target/release");
+    let release = args
+        .binaries
+        .clone()
+        .unwrap_or_else(|| root.join("target/release"));
     let settings = Settings {
         cold_runs: args.cold_runs,
         gap: Duration::from_millis(args.gap_ms),
@@ -199,6 +216,38 @@ pub async fn run(args: HarnessArgs) -> Result<(), Error> {
             let _ = client.purge_queue().queue_url(url).send().await;
         })
     };
+
+    let chosen: Vec<&Target> = targets
+        .iter()
+        .filter(|t| args.only.is_empty() || args.only.iter().any(|name| name == t.name))
+        .collect();
+    if args.callgrind {
+        // The Node peer is not a native binary callgrind can profile usefully.
+        let native: Vec<&Target> = chosen.into_iter().filter(|t| t.name != "node").collect();
+        let counted = count_invocations(
+            &native,
+            &event,
+            &root.join("target/callgrind"),
+            (20, 220),
+            &purge,
+        )
+        .await?;
+        report_instructions(&counted)?;
+        return Ok(());
+    }
+    if args.syscalls {
+        let native: Vec<&Target> = chosen.into_iter().filter(|t| t.name != "node").collect();
+        let counted = count_syscalls(
+            &native,
+            &event,
+            &root.join("target/strace"),
+            (20, 220),
+            &purge,
+        )
+        .await?;
+        report_syscalls(&counted);
+        return Ok(());
+    }
 
     let mut results = Vec::new();
     for target in targets

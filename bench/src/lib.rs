@@ -3,6 +3,7 @@
 //! keep-alive proxy in front of moto, and the measurement and report.
 
 pub mod batches;
+mod callgrind;
 pub mod direct_sqs;
 pub mod harness;
 mod instructions;
@@ -10,6 +11,7 @@ mod measure;
 mod process;
 mod proxy;
 mod report;
+mod syscalls;
 
 use serde_json::value::RawValue;
 use switchboard::envelope::{Arrival, Envelope};

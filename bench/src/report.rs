@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
+use crate::callgrind::{attribute, Counted};
 use crate::measure::{percentile, Figures, Settings};
+use crate::syscalls::Syscalls;
+use crate::Error;
 
 /// Prints the results table, the target verdicts and the binary sizes.
 pub(crate) fn report(results: &[(&'static str, Figures)], settings: &Settings, release: &Path) {
@@ -37,8 +40,9 @@ pub(crate) fn report(results: &[(&'static str, Figures)], settings: &Settings, r
             let cold_own =
                 percentile(&ingest.cold_own_ms, 0.5) / percentile(&floor.cold_own_ms, 0.5);
             println!(
-                "ingest CPU − SDK floor CPU: {:.0} µs per invocation (target ≤ 150)",
-                median(ingest) - median(floor)
+                "ingest CPU − SDK floor CPU: {:+.0} µs per invocation (target ≤ +0, never over +150), {:.2}× the floor",
+                median(ingest) - median(floor),
+                median(ingest) / median(floor)
             );
             println!("ingest cold start / SDK floor: {cold:.2}× (target ≤ 1.3×)");
             println!("ingest cold start less moto's own time / SDK floor: {cold_own:.2}×");
@@ -76,4 +80,72 @@ pub(crate) fn file_size_mib(path: &Path) -> f64 {
     std::fs::metadata(path)
         .map(|m| m.len() as f64 / (1024.0 * 1024.0))
         .unwrap_or(f64::NAN)
+}
+
+/// The instruction counts, ingest against the floors, and ingest's
+/// attribution by function.
+pub(crate) fn report_instructions(counted: &[Counted]) -> Result<(), Error> {
+    println!("| Binary | Instructions per warm invocation | Start-up + cold invocation |");
+    println!("|---|---|---|");
+    for one in counted {
+        println!("| {} | {} | {} |", one.name, one.per_invocation, one.cold);
+    }
+    let find = |name: &str| counted.iter().find(|one| one.name == name);
+    let Some(ingest) = find("ingest") else {
+        return Ok(());
+    };
+    println!();
+    for floor in ["sdk-floor", "hello"] {
+        if let Some(floor) = find(floor) {
+            let difference = ingest.per_invocation as i64 - floor.per_invocation as i64;
+            println!(
+                "ingest − {}: {difference:+} instructions per warm invocation ({:.2}×)",
+                floor.name,
+                ingest.per_invocation as f64 / floor.per_invocation.max(1) as f64
+            );
+        }
+    }
+    println!();
+    println!("| ingest's work, inclusive | Instructions per invocation | Share of ingest's |");
+    println!("|---|---|---|");
+    for (label, instructions) in attribute(ingest)? {
+        println!(
+            "| {label} | {instructions} | {:.1} % |",
+            100.0 * instructions as f64 / ingest.per_invocation.max(1) as f64
+        );
+    }
+    Ok(())
+}
+
+/// System calls per warm invocation, one column per binary.
+pub(crate) fn report_syscalls(counted: &[Syscalls]) {
+    let mut names: Vec<&String> = counted
+        .iter()
+        .flat_map(|one| one.per_invocation.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    let header: Vec<&str> = counted.iter().map(|one| one.name).collect();
+    println!(
+        "| System call, per warm invocation | {} |",
+        header.join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(counted.len()));
+    for name in names
+        .iter()
+        .copied()
+        .chain(std::iter::once(&"all".to_owned()))
+    {
+        let cells: Vec<String> = counted
+            .iter()
+            .map(|one| {
+                let per = match name.as_str() {
+                    "all" => one.per_invocation.values().sum(),
+                    name => one.per_invocation.get(name).copied().unwrap_or(0.0),
+                };
+                format!("{per:.2}")
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
 }

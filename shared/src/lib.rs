@@ -16,6 +16,7 @@ pub mod discord;
 pub mod envelope;
 mod event_type;
 pub mod headers;
+pub mod held_output;
 pub mod ingest;
 pub mod interactions;
 pub mod json_limits;

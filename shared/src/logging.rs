@@ -77,7 +77,8 @@ where
 }
 
 /// Installs the subscriber for the process environment, writing to stdout
-/// (which Lambda sends to CloudWatch).
+/// (which Lambda sends to CloudWatch), or to the invocation's held output
+/// while one is held ([`crate::held_output`]).
 pub fn init() {
-    subscriber(&LogSettings::from_env(), std::io::stdout).init();
+    subscriber(&LogSettings::from_env(), crate::held_output::Stdout).init();
 }

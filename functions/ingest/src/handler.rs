@@ -12,6 +12,7 @@ use lambda_http::{service_fn, Body, Error, LambdaEvent, Request, Response, Servi
 use serde::Serialize;
 use switchboard::deadline::time_left;
 use switchboard::envelope::Arrival;
+use switchboard::held_output::HeldOutput;
 use switchboard::interactions::{EventType as InteractionType, InteractionAnswer};
 use switchboard::pluralkit::{
     dispatch_system_id, Refresh, TenantId, TenantLookupError, TenantRecord, TenantRefresh, Tenants,
@@ -698,9 +699,12 @@ pub async fn run<Q: EventQueue + 'static>(
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {
         let ingest = Arc::clone(&ingest);
         async move {
+            // The request line and the metrics leave in one write, before
+            // the answer goes back.
+            let output = HeldOutput::start();
             let answer = ingest.call(event).await;
-            // Once per invocation, before the answer goes back.
-            metrics.flush_to_stdout();
+            output.append(|bytes| metrics.flush(bytes));
+            drop(output);
             answer
         }
     }))
