@@ -413,35 +413,24 @@ def read_back(client, cloudformation, stack, by_type, inactive):
         role_name = physical.get(role)
         policies = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         check(bool(policies), f"{role_name}: inline policies")
-        for policy in policies:
-            document = iam.get_role_policy(RoleName=role_name, PolicyName=policy)["PolicyDocument"]
-            if isinstance(document, str):
-                try:
-                    document = json.loads(document)
-                except json.JSONDecodeError:
-                    # moto keeps what CloudFormation gave it as Python text.
-                    document = ast.literal_eval(document)
-            # moto renders an `Fn::If` that chose AWS::NoValue as None.
-            for statement in filter(None, document["Statement"]):
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-                print(f"  {role_name}: {statement.get('Sid')}: {', '.join(actions)}")
-                if role == "WatchdogRole":
-                    watchdog_grants.extend((action, str(target)) for action in actions for target in targets)
-                check(not any("*" in a for a in actions), f"{role_name}: wildcard action {actions}")
-                for target in map(str, targets):
-                    if ":log-group:" in target:
-                        # AWS's LogGroup.Arn ends in ":*" (the group's streams,
-                        # which Lambda names as it goes); moto's does not.
-                        deployed = target if target.endswith(":*") else target + ":*"
-                        own = f":log-group:/switchboard/{STACK}/{instance}/{function}:*"
-                        check(deployed.endswith(own) and deployed.count("*") == 1, f"{role_name}: logs beyond its own group's streams: {deployed}")
-                        continue
-                    if target == f"arn:aws:s3:::{physical.get('ArchiveBucket')}/archive/*":
-                        # S3 names objects by key: a prefix is how a policy
-                        # says "under archive/ only".
-                        continue
-                    check("*" not in target, f"{role_name}: wildcard resource {target}")
+        for statement, actions, targets in role_statements(iam, role_name):
+            print(f"  {role_name}: {statement.get('Sid')}: {', '.join(actions)}")
+            if role == "WatchdogRole":
+                watchdog_grants.extend((action, str(target)) for action in actions for target in targets)
+            check(not any("*" in a for a in actions), f"{role_name}: wildcard action {actions}")
+            for target in map(str, targets):
+                if ":log-group:" in target:
+                    # AWS's LogGroup.Arn ends in ":*" (the group's streams,
+                    # which Lambda names as it goes); moto's does not.
+                    deployed = target if target.endswith(":*") else target + ":*"
+                    own = f":log-group:/switchboard/{STACK}/{instance}/{function}:*"
+                    check(deployed.endswith(own) and deployed.count("*") == 1, f"{role_name}: logs beyond its own group's streams: {deployed}")
+                    continue
+                if target == f"arn:aws:s3:::{physical.get('ArchiveBucket')}/archive/*":
+                    # S3 names objects by key: a prefix is how a policy
+                    # says "under archive/ only".
+                    continue
+                check("*" not in target, f"{role_name}: wildcard resource {target}")
 
     check_watchdog_grants(watchdog_grants, STACK, PARAMETERS)
 
@@ -536,6 +525,24 @@ def check_schedule(events, watchdog_name):
         targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
         check([target["Arn"].rsplit(":", 1)[-1] for target in targets] == [watchdog_name], f"the schedule invokes the watchdog: {targets}")
         print(f"  schedule {rule['ScheduleExpression']} -> {watchdog_name}")
+
+
+def role_statements(iam, role_name):
+    """Each statement of a role's inline policies as moto gives it back, with
+    its actions and resources as lists."""
+    for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=policy)["PolicyDocument"]
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except json.JSONDecodeError:
+                # moto keeps what CloudFormation gave it as Python text.
+                document = ast.literal_eval(document)
+        # moto renders an `Fn::If` that chose AWS::NoValue as None.
+        for statement in filter(None, document["Statement"]):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            yield statement, actions, targets
 
 
 def check_archive(s3, physical, outputs):
@@ -773,19 +780,12 @@ def rehearse_function_url(endpoint):
     check("execute-api" not in json.dumps(outputs), f"{URL_STACK}: no output names the HTTP API: {outputs}")
     for key, route in (("DiscordWebhookUrl", "discord"), ("DiscordInteractionsUrl", "discord/interactions"), ("PluralKitWebhookUrl", "pluralkit")):
         check(outputs.get(key) == FUNCTION_URL_STAND_IN + route, f"{URL_STACK}: {key} is the Function URL's /{route}: {outputs.get(key)}")
-    grants = []
-    role = physical["WatchdogRole"]
-    for policy in client("iam").list_role_policies(RoleName=role)["PolicyNames"]:
-        document = client("iam").get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except json.JSONDecodeError:
-                document = ast.literal_eval(document)
-        for statement in filter(None, document["Statement"]):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            grants.extend((action, str(target)) for action in actions for target in targets)
+    grants = [
+        (action, str(target))
+        for _, actions, targets in role_statements(client("iam"), physical["WatchdogRole"])
+        for action in actions
+        for target in targets
+    ]
     check_watchdog_grants(grants, URL_STACK, URL_PARAMETERS)
     variables = lambda_.get_function(FunctionName=physical["WatchdogFunction"])["Configuration"]["Environment"]["Variables"]
     check_watchdog_variables(variables, URL_PARAMETERS)

@@ -56,6 +56,24 @@ fn statements(policy: &Yaml) -> Vec<&Yaml> {
         .collect()
 }
 
+/// Each action a role's inline policies allow: the action, the resources
+/// it is allowed on, and its statement (for its conditions).
+fn role_grants<'a>(doc: &'a Yaml, role: &str) -> Vec<(String, Vec<String>, &'a Yaml)> {
+    let mut grants = Vec::new();
+    for policy in as_list(&doc["Resources"][role]["Properties"]["Policies"]) {
+        for statement in statements(policy) {
+            let targets: Vec<String> = as_list(&statement["Resource"])
+                .into_iter()
+                .map(text)
+                .collect();
+            for action in as_list(&statement["Action"]) {
+                grants.push((text(action), targets.clone(), statement));
+            }
+        }
+    }
+    grants
+}
+
 /// The archive's objects: the processor's one S3 resource.
 const ARCHIVE_OBJECTS: &str = "${ArchiveBucket.Arn}/archive/*";
 
@@ -104,45 +122,36 @@ fn violations(doc: &Yaml) -> Vec<String> {
     if text(&resource("IngestFunction")["Properties"]["Role"]) != "IngestRole.Arn" {
         found.push("IngestFunction does not use IngestRole".into());
     }
-    for policy in as_list(&resource("IngestRole")["Properties"]["Policies"]) {
-        for statement in statements(policy) {
-            for action in as_list(&statement["Action"]) {
-                let action = text(action);
-                let targets: Vec<String> = as_list(&statement["Resource"])
-                    .into_iter()
-                    .map(text)
-                    .collect();
-                let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
-                    || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"])
-                    // Read and pin tenants: no scan, no write of tokens, no other table.
-                    || (action == "dynamodb:GetItem" && targets == ["TenantTable.Arn"])
-                    || (action == "dynamodb:UpdateItem"
-                        && targets == ["TenantTable.Arn"]
-                        && as_list(
-                            &statement["Condition"]["ForAllValues:StringEquals"]
-                                ["dynamodb:Attributes"],
-                        )
-                        .into_iter()
-                        .map(text)
-                        .collect::<Vec<_>>()
-                            == ["tenant", "system_id"])
-                    // The one token parameter, default or named.
-                    || (action == "ssm:GetParameter"
-                        && targets
-                            == [
-                                "DefaultTokenParameter",
-                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/pluralkit-signing-token",
-                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitSigningTokenParameter}",
-                            ])
-                    // Its key, and only through SSM.
-                    || (action == "kms:Decrypt"
-                        && targets == ["SecretsKmsKeyArn"]
-                        && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
-                            == "ssm.${AWS::Region}.amazonaws.com");
-                if !allowed {
-                    found.push(format!("IngestRole allows {action} on {targets:?}"));
-                }
-            }
+    for (action, targets, statement) in role_grants(doc, "IngestRole") {
+        let allowed = (action == "sqs:SendMessage" && targets == ["EventsQueue.Arn"])
+            || (action.starts_with("logs:") && targets == ["IngestLogGroup.Arn"])
+            // Read and pin tenants: no scan, no write of tokens, no other table.
+            || (action == "dynamodb:GetItem" && targets == ["TenantTable.Arn"])
+            || (action == "dynamodb:UpdateItem"
+                && targets == ["TenantTable.Arn"]
+                && as_list(
+                    &statement["Condition"]["ForAllValues:StringEquals"]
+                        ["dynamodb:Attributes"],
+                )
+                .into_iter()
+                .map(text)
+                .collect::<Vec<_>>()
+                    == ["tenant", "system_id"])
+            // The one token parameter, default or named.
+            || (action == "ssm:GetParameter"
+                && targets
+                    == [
+                        "DefaultTokenParameter",
+                        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/pluralkit-signing-token",
+                        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PluralKitSigningTokenParameter}",
+                    ])
+            // Its key, and only through SSM.
+            || (action == "kms:Decrypt"
+                && targets == ["SecretsKmsKeyArn"]
+                && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                    == "ssm.${AWS::Region}.amazonaws.com");
+        if !allowed {
+            found.push(format!("IngestRole allows {action} on {targets:?}"));
         }
     }
 
@@ -191,57 +200,48 @@ fn violations(doc: &Yaml) -> Vec<String> {
     if text(&resource("ProcessorFunction")["Properties"]["Role"]) != "ProcessorRole.Arn" {
         found.push("ProcessorFunction does not use ProcessorRole".into());
     }
-    for policy in as_list(&resource("ProcessorRole")["Properties"]["Policies"]) {
-        for statement in statements(policy) {
-            let targets: Vec<String> = as_list(&statement["Resource"])
-                .into_iter()
-                .map(text)
-                .collect();
-            for action in as_list(&statement["Action"]) {
-                let action = text(action);
-                let allowed = match action.as_str() {
-                    "sqs:ReceiveMessage"
-                    | "sqs:DeleteMessage"
-                    | "sqs:ChangeMessageVisibility"
-                    | "sqs:GetQueueAttributes" => targets == ["EventsQueue.Arn"],
-                    "dynamodb:GetItem"
-                    | "dynamodb:PutItem"
-                    | "dynamodb:UpdateItem"
-                    | "dynamodb:DeleteItem" => targets == ["IdempotencyTable.Arn"],
-                    "logs:CreateLogStream" | "logs:PutLogEvents" => {
-                        targets == ["ProcessorLogGroup.Arn"]
-                    }
-                    // The forwarding secret's parameter, default or named.
-                    "ssm:GetParameter" => {
-                        targets
-                            == [
-                                "DefaultForwardSecretParameter",
-                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/forward-secret",
-                                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ForwardSecretParameter}",
-                            ]
-                    }
-                    "kms:Decrypt" => {
-                        targets == ["SecretsKmsKeyArn"]
-                            && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
-                                == "ssm.${AWS::Region}.amazonaws.com"
-                    }
-                    // New objects under the archive's prefix only.
-                    "s3:PutObject" => targets == [ARCHIVE_OBJECTS],
-                    // Its own bus: the one it creates, or the one named.
-                    "events:PutEvents" => {
-                        targets
-                            == [
-                                "CreateEventBus",
-                                "EventBus.Arn",
-                                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}",
-                            ]
-                    }
-                    _ => false,
-                };
-                if !allowed {
-                    found.push(format!("ProcessorRole allows {action} on {targets:?}"));
-                }
+    for (action, targets, statement) in role_grants(doc, "ProcessorRole") {
+        let allowed = match action.as_str() {
+            "sqs:ReceiveMessage"
+            | "sqs:DeleteMessage"
+            | "sqs:ChangeMessageVisibility"
+            | "sqs:GetQueueAttributes" => targets == ["EventsQueue.Arn"],
+            "dynamodb:GetItem"
+            | "dynamodb:PutItem"
+            | "dynamodb:UpdateItem"
+            | "dynamodb:DeleteItem" => targets == ["IdempotencyTable.Arn"],
+            "logs:CreateLogStream" | "logs:PutLogEvents" => {
+                targets == ["ProcessorLogGroup.Arn"]
             }
+            // The forwarding secret's parameter, default or named.
+            "ssm:GetParameter" => {
+                targets
+                    == [
+                        "DefaultForwardSecretParameter",
+                        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/switchboard/${AWS::StackName}/forward-secret",
+                        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ForwardSecretParameter}",
+                    ]
+            }
+            "kms:Decrypt" => {
+                targets == ["SecretsKmsKeyArn"]
+                    && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                        == "ssm.${AWS::Region}.amazonaws.com"
+            }
+            // New objects under the archive's prefix only.
+            "s3:PutObject" => targets == [ARCHIVE_OBJECTS],
+            // Its own bus: the one it creates, or the one named.
+            "events:PutEvents" => {
+                targets
+                    == [
+                        "CreateEventBus",
+                        "EventBus.Arn",
+                        "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}",
+                    ]
+            }
+            _ => false,
+        };
+        if !allowed {
+            found.push(format!("ProcessorRole allows {action} on {targets:?}"));
         }
     }
     let processor = &resource("ProcessorFunction")["Properties"];
@@ -688,36 +688,25 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
             ));
         }
     }
-    for policy in as_list(&resource("WatchdogRole")["Properties"]["Policies"]) {
-        for statement in statements(policy) {
-            let targets: Vec<String> = as_list(&statement["Resource"])
-                .into_iter()
-                .map(text)
-                .collect();
-            for action in as_list(&statement["Action"]) {
-                let action = text(action);
-                let parameter_arn = |name: &str| {
-                    format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{name}}}")
-                };
-                let allowed = match action.as_str() {
-                    "ssm:GetParameter" => {
-                        targets == [parameter_arn("DiscordBotTokenParameter")]
-                            || targets == [parameter_arn("PluralKitApiTokenParameter")]
-                    }
-                    "kms:Decrypt" => {
-                        targets == ["SecretsKmsKeyArn"]
-                            && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
-                                == "ssm.${AWS::Region}.amazonaws.com"
-                    }
-                    "logs:CreateLogStream" | "logs:PutLogEvents" => {
-                        targets == ["WatchdogLogGroup.Arn"]
-                    }
-                    _ => false,
-                };
-                if !allowed {
-                    found.push(format!("WatchdogRole allows {action} on {targets:?}"));
-                }
+    for (action, targets, statement) in role_grants(doc, "WatchdogRole") {
+        let parameter_arn = |name: &str| {
+            format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{name}}}")
+        };
+        let allowed = match action.as_str() {
+            "ssm:GetParameter" => {
+                targets == [parameter_arn("DiscordBotTokenParameter")]
+                    || targets == [parameter_arn("PluralKitApiTokenParameter")]
             }
+            "kms:Decrypt" => {
+                targets == ["SecretsKmsKeyArn"]
+                    && text(&statement["Condition"]["StringEquals"]["kms:ViaService"])
+                        == "ssm.${AWS::Region}.amazonaws.com"
+            }
+            "logs:CreateLogStream" | "logs:PutLogEvents" => targets == ["WatchdogLogGroup.Arn"],
+            _ => false,
+        };
+        if !allowed {
+            found.push(format!("WatchdogRole allows {action} on {targets:?}"));
         }
     }
     let alarm = &resource("WatchdogFailedAlarm");
