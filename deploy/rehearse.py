@@ -435,7 +435,7 @@ def read_back(client, cloudformation, stack, by_type, inactive):
     check_watchdog_grants(watchdog_grants, STACK, PARAMETERS)
 
     lambda_ = client("lambda")
-    for name, memory, timeout in (("IngestFunction", 128, 10), ("ProcessorFunction", 128, 30), ("WatchdogFunction", 128, 30)):
+    for name, memory, timeout in (("IngestFunction", 128, 10), ("ProcessorFunction", 128, 30), ("WatchdogFunction", 128, 120)):
         config = lambda_.get_function(FunctionName=physical[name])["Configuration"]
         check(config["Runtime"] == "provided.al2023", f"{name}: runtime {config['Runtime']}")
         if config.get("Architectures") != ["arm64"]:
