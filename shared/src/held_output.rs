@@ -34,7 +34,7 @@ pub struct HeldOutput(());
 impl HeldOutput {
     /// Starts holding this thread's output.
     pub fn start() -> Self {
-        HELD.with(|held| {
+        let _ = HELD.try_with(|held| {
             if let Ok(mut held) = held.try_borrow_mut() {
                 held.holding = true;
             }
@@ -44,13 +44,17 @@ impl HeldOutput {
 
     /// Appends what `write` writes to the held output (the metrics flush).
     pub fn append(&self, write: impl FnOnce(&mut Vec<u8>)) {
-        let appended = HELD.with(|held| match held.try_borrow_mut() {
-            Ok(mut held) if held.holding => {
-                write(&mut held.bytes);
-                None
+        let mut write = Some(write);
+        let _ = HELD.try_with(|held| {
+            if let Ok(mut held) = held.try_borrow_mut() {
+                if held.holding {
+                    if let Some(write) = write.take() {
+                        write(&mut held.bytes);
+                    }
+                }
             }
-            _ => Some(write),
         });
+        let appended = write;
         // Not holding (or busy): straight to stdout, as unheld lines go.
         if let Some(write) = appended {
             let mut bytes = Vec::new();
@@ -62,7 +66,7 @@ impl HeldOutput {
 
 impl Drop for HeldOutput {
     fn drop(&mut self) {
-        HELD.with(|held| {
+        let _ = HELD.try_with(|held| {
             if let Ok(mut held) = held.try_borrow_mut() {
                 held.holding = false;
                 if !held.bytes.is_empty() {
@@ -95,13 +99,17 @@ impl<'writer> MakeWriter<'writer> for Stdout {
 
 impl Write for StdoutOrHeld {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let held = HELD.with(|held| match held.try_borrow_mut() {
-            Ok(mut held) if held.holding => {
-                held.bytes.extend_from_slice(bytes);
-                true
-            }
-            _ => false,
-        });
+        // A thread being torn down, or a line written while the held bytes
+        // are borrowed, goes straight to stdout.
+        let held = HELD
+            .try_with(|held| match held.try_borrow_mut() {
+                Ok(mut held) if held.holding => {
+                    held.bytes.extend_from_slice(bytes);
+                    true
+                }
+                _ => false,
+            })
+            .unwrap_or(false);
         if held {
             Ok(bytes.len())
         } else {

@@ -442,6 +442,8 @@ impl Drop for AbortOnDrop {
 /// per run saying what failed.
 async fn run_watchdog(invoke_url: String, every: Duration) {
     let mut ticks = tokio::time::interval(every);
+    // The first run builds the function; the runs after it do not catch up.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         let url = invoke_url.clone();
@@ -471,7 +473,12 @@ fn invoke_watchdog(url: &str) -> CliResult<Value> {
         .set("content-type", "application/json")
         .send_string(&event.to_string())
         .map_err(|error| error.to_string())?;
-    Ok(serde_json::from_reader(answer.into_reader())?)
+    let summary: Value = serde_json::from_reader(answer.into_reader())?;
+    // `cargo lambda watch` answers a handler's error as its JSON document.
+    if let Some(kind) = summary.get("errorType").and_then(Value::as_str) {
+        return Err(format!("the function failed ({kind})").into());
+    }
+    Ok(summary)
 }
 
 /// `watchdog: 17 checks passed` or `watchdog: 2 FAILED (a, b), 15 passed`.
@@ -483,10 +490,13 @@ fn watchdog_line(summary: &Value) -> String {
             .unwrap_or_default()
     };
     let (failed, passed, skipped) = (names("failed"), names("passed"), names("skipped"));
-    let skipped = match skipped.as_slice() {
+    let mut skipped = match skipped.as_slice() {
         [] => String::new(),
         names => format!(", skipped: {}", names.join(", ")),
     };
+    if let warned @ [_, ..] = names("warned").as_slice() {
+        skipped.push_str(&format!(", warned: {}", warned.join(", ")));
+    }
     match failed.as_slice() {
         [] => format!("watchdog: {} checks passed{skipped}", passed.len()),
         names => format!(
