@@ -146,7 +146,7 @@ $(NODE_PEER): bench/node/package.json bench/node/package-lock.json
 # with ingest's attribution by function) and system calls (strace) per warm
 # invocation, from builds that keep their symbols. Numbers go to
 # BENCHMARKS.md by hand.
-ATTRIBUTED := hello,sdk-floor,ingest,ingest-no-queue
+ATTRIBUTED := hello,sdk-floor,sdk-floor-verified,ingest,ingest-no-queue
 bench: tools $(NODE_PEER)
 	cargo bench -p switchboard --bench paths
 	cargo build --release -p ingest -p processor -p switchboard-bench

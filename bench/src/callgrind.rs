@@ -142,62 +142,67 @@ pub(crate) async fn count_invocations(
 }
 
 /// The parts of ingest's work the attribution table names, each the
-/// inclusive cost of the function that does it (callgrind's names).
-pub(crate) const ATTRIBUTED: &[(&str, &str)] = &[
+/// inclusive cost of the function that does it (callgrind's names; where
+/// LTO may inline that function into its caller, also the name its code
+/// takes there).
+pub(crate) const ATTRIBUTED: &[(&str, &[&str])] = &[
     (
         "the event's deserialization (`lambda_http`'s `LambdaRequest`)",
-        "lambda_runtime::deserializer::deserialize [",
+        &[
+            "lambda_runtime::deserializer::deserialize [",
+            "/src/de.rs:<lambda_runtime::layers::trace::TracingService<S> as tower_service::Service",
+        ],
     ),
     (
         "the decision, all of it (`decide_with`)",
-        "switchboard::ingest::decide_with",
+        &["switchboard::ingest::decide_with"],
     ),
     (
         "… of which Ed25519 (`verify_strict`)",
-        "ed25519_dalek::verifying::VerifyingKey::verify_strict [",
+        &["ed25519_dalek::verifying::VerifyingKey::verify_strict ["],
     ),
     (
         "… of which the envelope and its dedupe key (`queued_event`)",
-        "switchboard::ingest::queued_event",
+        &["switchboard::ingest::queued_event"],
     ),
     (
         "… … of which the dedupe key's SHA-256",
-        "switchboard::envelope::dedupe_key [",
+        &["switchboard::envelope::dedupe_key ["],
     ),
     (
         "… of which the payload's JSON check (`signed_payload`)",
-        "switchboard::discord::ingest::signed_payload [",
+        &["switchboard::discord::ingest::signed_payload ["],
     ),
     (
         "the UUIDv7 (`Uuid::now_v7`)",
-        "uuid::v7::<impl uuid::Uuid>::now_v7 [",
+        &["uuid::v7::<impl uuid::Uuid>::now_v7 ["],
     ),
     (
         "the SQS send (`SqsQueue::enqueue`)",
-        "SqsQueue as switchboard::queue::EventQueue>::enqueue::{{closure}} [",
+        &["SqsQueue as switchboard::queue::EventQueue>::enqueue::{{closure}} ["],
     ),
     (
         "… of which SigV4 signing",
-        "aws_sigv4::http_request::sign::sign [",
+        &["aws_sigv4::http_request::sign::sign ["],
     ),
     (
         "… of which the SQS character scan",
-        "switchboard::queue::message_text::escape_for_sqs",
+        &["switchboard::queue::message_text::escape_for_sqs"],
     ),
     (
         "the request log line (tracing's subscriber)",
-        "tracing_core::subscriber::Subscriber>::event [",
+        &["tracing_core::subscriber::Subscriber>::event ["],
     ),
     (
         "the EMF flush (`Collector::flush`)",
-        "metrics_cloudwatch_embedded::collector::Collector::flush",
+        &["metrics_cloudwatch_embedded::collector::Collector::flush"],
     ),
 ];
 
 /// Inclusive instructions per invocation of each [`ATTRIBUTED`] function in
 /// `counted`'s profile, from `callgrind_annotate --inclusive=yes`: the
-/// largest entry whose name holds the pattern (a pattern matching several
-/// functions, such as a module, takes the largest, the outermost).
+/// largest entry whose name holds one of the patterns (a pattern matching
+/// several functions, such as a module, takes the largest, the outermost).
 pub(crate) fn attribute(counted: &Counted) -> Result<Vec<(&'static str, u64)>, Error> {
     let output = StdCommand::new("callgrind_annotate")
         .args(["--inclusive=yes", "--threshold=100"])
@@ -218,10 +223,10 @@ pub(crate) fn attribute(counted: &Counted) -> Result<Vec<(&'static str, u64)>, E
         .collect();
     Ok(ATTRIBUTED
         .iter()
-        .map(|(label, pattern)| {
+        .map(|(label, patterns)| {
             let largest = costs
                 .iter()
-                .filter(|(_, name)| name.contains(pattern))
+                .filter(|(_, name)| patterns.iter().any(|pattern| name.contains(pattern)))
                 .map(|(count, _)| *count)
                 .max()
                 .unwrap_or(0);

@@ -190,6 +190,11 @@ pub async fn run(args: HarnessArgs) -> Result<(), Error> {
         binary("hello", release.join("hello"), &[]),
         binary("sdk-floor", release.join("sdk-floor"), &[]),
         binary(
+            "sdk-floor-verified",
+            release.join("sdk-floor-verified"),
+            &[],
+        ),
+        binary(
             "ingest",
             args.ingest
                 .clone()
@@ -249,15 +254,13 @@ pub async fn run(args: HarnessArgs) -> Result<(), Error> {
         return Ok(());
     }
 
-    let mut results = Vec::new();
-    for target in targets
-        .iter()
-        .filter(|t| args.only.is_empty() || args.only.iter().any(|name| name == t.name))
-    {
-        eprintln!("measuring {} ...", target.name);
-        let figures = measure(target, &event, &settings, &purge, &upstream_wait).await?;
-        results.push((target.name, figures));
-    }
+    let names: Vec<&str> = chosen.iter().map(|t| t.name).collect();
+    eprintln!(
+        "measuring {}, interleaved block by block ...",
+        names.join(", ")
+    );
+    let measured = measure(&chosen, &event, &settings, &purge, &upstream_wait).await?;
+    let results: Vec<_> = chosen.iter().map(|t| t.name).zip(measured).collect();
     report(&results, &settings, &release);
     Ok(())
 }

@@ -88,67 +88,109 @@ pub(crate) struct Settings {
     pub(crate) total: usize,
 }
 
+/// One binary, started and warmed up, waiting for its next block.
+struct Running<'a> {
+    target: &'a Target,
+    api: RuntimeApi,
+    child: Child,
+    pid: u32,
+    figures: Figures,
+    done: usize,
+    waited_us: u64,
+}
+
+/// Measures every target in one run, **interleaved**: the cold starts go
+/// round-robin, then all the binaries run side by side, each on its own
+/// Runtime API, and each measured block of one is followed by a block of
+/// every other (in an order that rotates from block to block). Whatever
+/// the shared VM does meanwhile (steal time, a slower moto) falls on every
+/// binary's blocks alike, so one run's ratios compare like with like; the
+/// paired per-block differences ([`Figures::cpu_us_per_block`], in order)
+/// are what the report's differences use.
 pub(crate) async fn measure(
-    target: &Target,
+    targets: &[&Target],
     event: &Bytes,
     settings: &Settings,
     purge: &(dyn Fn() -> tokio::task::JoinHandle<()> + Sync),
     upstream_wait: &AtomicU64,
-) -> Result<Figures, Error> {
-    let mut figures = Figures::default();
+) -> Result<Vec<Figures>, Error> {
+    let mut cold: Vec<Figures> = targets.iter().map(|_| Figures::default()).collect();
     for _ in 0..settings.cold_runs {
-        let mut api = RuntimeApi::start().await?;
-        let waited_before = upstream_wait.load(Ordering::Relaxed);
-        let started = Instant::now();
-        let mut child = target.spawn(&api)?;
-        let completion = api.invoke(event).await?;
-        let cold_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let waited_ms = (upstream_wait.load(Ordering::Relaxed) - waited_before) as f64 / 1000.0;
-        figures.cold_ms.push(cold_ms);
-        figures.cold_own_ms.push(cold_ms - waited_ms);
-        expect_204(&completion, target.name)?;
-        child.kill().await?;
+        for (target, figures) in targets.iter().zip(&mut cold) {
+            let mut api = RuntimeApi::start().await?;
+            let waited_before = upstream_wait.load(Ordering::Relaxed);
+            let started = Instant::now();
+            let mut child = target.spawn(&api)?;
+            let completion = api.invoke(event).await?;
+            let cold_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let waited_ms = (upstream_wait.load(Ordering::Relaxed) - waited_before) as f64 / 1000.0;
+            figures.cold_ms.push(cold_ms);
+            figures.cold_own_ms.push(cold_ms - waited_ms);
+            expect_204(&completion, target.name)?;
+            child.kill().await?;
+        }
     }
     purge().await?;
 
     let ticks = ticks_per_second();
-    let mut api = RuntimeApi::start().await?;
-    let mut child = target.spawn(&api)?;
-    let pid = child.id().ok_or("no pid")?;
-    for _ in 0..settings.warmup {
-        expect_204(&api.invoke(event).await?, target.name)?;
-    }
-    let mut done = settings.warmup;
-    let waited_before = upstream_wait.load(Ordering::Relaxed);
-    for _ in 0..settings.blocks {
-        let before = cpu_micros(pid, ticks)?;
-        for _ in 0..settings.block_size {
+    let mut running = Vec::new();
+    for (target, figures) in targets.iter().zip(cold) {
+        let mut api = RuntimeApi::start().await?;
+        let child = target.spawn(&api)?;
+        let pid = child.id().ok_or("no pid")?;
+        for _ in 0..settings.warmup {
             expect_204(&api.invoke(event).await?, target.name)?;
-            if !settings.gap.is_zero() {
-                tokio::time::sleep(settings.gap).await;
-            }
         }
-        let after = cpu_micros(pid, ticks)?;
-        figures
-            .cpu_us_per_block
-            .push((after - before) as f64 / settings.block_size as f64);
-        done += settings.block_size;
         purge().await?;
+        running.push(Running {
+            target,
+            api,
+            child,
+            pid,
+            figures,
+            done: settings.warmup,
+            waited_us: 0,
+        });
     }
-    figures.sqs_wait_ms = (upstream_wait.load(Ordering::Relaxed) - waited_before) as f64
-        / 1000.0
-        / (settings.blocks * settings.block_size) as f64;
-    while done < settings.total {
-        expect_204(&api.invoke(event).await?, target.name)?;
-        done += 1;
-        // moto's SendMessage slows as its queue grows; keep it short.
-        if done.is_multiple_of(settings.block_size) {
+    for block in 0..settings.blocks {
+        let count = running.len();
+        for turn in 0..count {
+            let one = &mut running[(block + turn) % count];
+            let waited_before = upstream_wait.load(Ordering::Relaxed);
+            let before = cpu_micros(one.pid, ticks)?;
+            for _ in 0..settings.block_size {
+                expect_204(&one.api.invoke(event).await?, one.target.name)?;
+                if !settings.gap.is_zero() {
+                    tokio::time::sleep(settings.gap).await;
+                }
+            }
+            let after = cpu_micros(one.pid, ticks)?;
+            one.waited_us += upstream_wait.load(Ordering::Relaxed) - waited_before;
+            one.figures
+                .cpu_us_per_block
+                .push((after - before) as f64 / settings.block_size as f64);
+            one.done += settings.block_size;
+            // moto's SendMessage slows as its queue grows: every block starts
+            // against an empty queue.
             purge().await?;
         }
     }
-    figures.peak_rss_kib = peak_rss_kib(pid)?;
-    figures.invocations = done;
-    child.kill().await?;
-    purge().await?;
-    Ok(figures)
+    let mut measured = Vec::new();
+    for mut one in running {
+        one.figures.sqs_wait_ms =
+            one.waited_us as f64 / 1000.0 / (settings.blocks * settings.block_size).max(1) as f64;
+        while one.done < settings.total {
+            expect_204(&one.api.invoke(event).await?, one.target.name)?;
+            one.done += 1;
+            if one.done.is_multiple_of(settings.block_size) {
+                purge().await?;
+            }
+        }
+        one.figures.peak_rss_kib = peak_rss_kib(one.pid)?;
+        one.figures.invocations = one.done;
+        one.child.kill().await?;
+        purge().await?;
+        measured.push(one.figures);
+    }
+    Ok(measured)
 }
