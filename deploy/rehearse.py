@@ -262,6 +262,7 @@ def check_transformed(cfn):
             "QueueAgeAlarm",
             "DeadLetterQueueAlarm",
             "WatchdogFailedAlarm",
+            "WatchdogSilentAlarm",
         },
         f"alarms: {sorted(alarms)}",
     )
@@ -290,6 +291,12 @@ def check_watchdog_transformed(by_type):
     check(
         watched["MetricName"] == "WatchdogFailures" and watched["Dimensions"] == [{"Name": "Check", "Value": "all"}],
         f"the watchdog alarm watches WatchdogFailures by Check=all: {watched}",
+    )
+    silent = by_type["AWS::CloudWatch::Alarm"]["WatchdogSilentAlarm"]["Properties"]
+    check(
+        (silent["MetricName"], silent["Dimensions"], silent["ComparisonOperator"], silent["TreatMissingData"])
+        == ("Invocations", [{"Name": "FunctionName", "Value": {"Ref": "WatchdogFunction"}}], "LessThanThreshold", "breaching"),
+        f"the heartbeat alarm counts the watchdog's invocations, missing data as silence: {silent}",
     )
     variables = by_type["AWS::Lambda::Function"]["WatchdogFunction"]["Properties"]["Environment"]["Variables"]
     check(

@@ -735,9 +735,29 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
             "WatchdogFailedAlarm: not on WatchdogFailures by Check=all, to the alarm topic".into(),
         );
     }
+    let silent = &resource("WatchdogSilentAlarm");
+    let properties = &silent["Properties"];
+    let counted: Vec<(String, String)> = as_list(&properties["Dimensions"])
+        .iter()
+        .map(|d| (text(&d["Name"]), text(&d["Value"])))
+        .collect();
+    if text(&silent["Condition"]) != "UseWatchdog"
+        || text(&properties["Namespace"]) != "AWS/Lambda"
+        || text(&properties["MetricName"]) != "Invocations"
+        || counted != [("FunctionName".to_owned(), "WatchdogFunction".to_owned())]
+        || text(&properties["ComparisonOperator"]) != "LessThanThreshold"
+        || properties["Threshold"].as_i64() != Some(1)
+        || text(&properties["TreatMissingData"]) != "breaching"
+        || text(as_list(&properties["AlarmActions"])[0]) != "HasAlarmTopic"
+    {
+        found.push(
+            "WatchdogSilentAlarm: a watchdog that stops running is not alarmed (its invocations, missing data as silence, to the alarm topic)".into(),
+        );
+    }
     let dashboard = sub_text(&resource("Dashboard")["Properties"]["DashboardBody"]);
     if !dashboard.contains("MetricName=\\\"WatchdogFailures\\\"")
-        || !dashboard.contains("alarm:switchboard-${AWS::StackName}-watchdog")
+        || !dashboard.contains("alarm:switchboard-${AWS::StackName}-watchdog\"")
+        || !dashboard.contains("alarm:switchboard-${AWS::StackName}-watchdog-silent\"")
     {
         found.push("Dashboard: no watchdog widget or alarm".into());
     }
@@ -1104,6 +1124,16 @@ fn the_checks_catch_broken_templates() {
         ),
         (
             "alarm:switchboard-${AWS::StackName}-watchdog\"",
+            "alarm:switchboard-${AWS::StackName}-other\"",
+            "Dashboard: no watchdog widget or alarm",
+        ),
+        (
+            "      TreatMissingData: breaching\n",
+            "      TreatMissingData: notBreaching\n",
+            "WatchdogSilentAlarm: a watchdog that stops running is not alarmed",
+        ),
+        (
+            "alarm:switchboard-${AWS::StackName}-watchdog-silent\"",
             "alarm:switchboard-${AWS::StackName}-other\"",
             "Dashboard: no watchdog widget or alarm",
         ),
