@@ -132,6 +132,13 @@ pub(crate) async fn measure(
     }
     purge().await?;
 
+    let idle = settings.gap * (settings.block_size * targets.len().saturating_sub(1)) as u32;
+    if idle > Duration::from_secs(240) {
+        eprintln!(
+            "warning: each binary idles ~{} s while the others run their blocks; the Node peer's fetch of its next event gives up after 300 s (use a smaller --block or --gap-ms)",
+            idle.as_secs()
+        );
+    }
     let ticks = ticks_per_second();
     let mut running = Vec::new();
     for (target, figures) in targets.iter().zip(cold) {
@@ -168,7 +175,8 @@ pub(crate) async fn measure(
             one.waited_us += upstream_wait.load(Ordering::Relaxed) - waited_before;
             one.figures
                 .cpu_us_per_block
-                .push((after - before) as f64 / settings.block_size as f64);
+                // A thread that exited takes its schedstat with it: never wrap.
+                .push(after.saturating_sub(before) as f64 / settings.block_size as f64);
             one.done += settings.block_size;
             // moto's SendMessage slows as its queue grows: every block starts
             // against an empty queue.

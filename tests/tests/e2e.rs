@@ -153,14 +153,23 @@ fn logged_events(log: &str, marker: &str) -> Vec<(String, String)> {
 /// The Discord webhook event types `send --all --sender discord` queues: every
 /// fixture but `PING`, which is answered, not queued.
 fn queued_discord_types() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/discord");
+    fixture_types("discord")
+        .into_iter()
+        .filter(|event_type| event_type != "PING")
+        .collect()
+}
+
+/// The event types with a fixture under `fixtures/<sender>`, sorted.
+fn fixture_types(sender: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(sender);
     let mut types: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
             Some(name.strip_suffix(".json")?.to_owned())
         })
-        .filter(|event_type| event_type != "PING")
         .collect();
     types.sort();
     types
@@ -341,13 +350,17 @@ fn every_event_type_is_handled_exactly_once_through_the_local_stack() {
         retries_recognised(&handled, &duplicates),
         "every Discord retry is recognised: duplicates {duplicates:?}"
     );
+    // An interaction's own handler (`/ping`) writes no `event handled` line,
+    // so only the events' duplicates can be matched to their first copy.
+    let interaction_types = fixture_types("discord_interaction");
     let never_handled: Vec<_> = duplicates
         .iter()
+        .filter(|(event_type, _)| !interaction_types.contains(event_type))
         .filter(|duplicate| !handled.contains(duplicate))
         .collect();
     assert!(
         never_handled.is_empty(),
-        "a duplicate's first copy was handled: {never_handled:?}"
+        "duplicates whose first copy was never handled: {never_handled:?}"
     );
     if duplicates.len() > retried_types.len() {
         println!(

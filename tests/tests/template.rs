@@ -745,13 +745,17 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
         || text(&properties["Namespace"]) != "AWS/Lambda"
         || text(&properties["MetricName"]) != "Invocations"
         || counted != [("FunctionName".to_owned(), "WatchdogFunction".to_owned())]
+        || text(&properties["Statistic"]) != "Sum"
+        || properties["Period"].as_i64() != Some(300)
+        || properties["EvaluationPeriods"].as_i64() != Some(6)
+        || properties["DatapointsToAlarm"].as_i64() != Some(6)
         || text(&properties["ComparisonOperator"]) != "LessThanThreshold"
         || properties["Threshold"].as_i64() != Some(1)
         || text(&properties["TreatMissingData"]) != "breaching"
         || text(as_list(&properties["AlarmActions"])[0]) != "HasAlarmTopic"
     {
         found.push(
-            "WatchdogSilentAlarm: a watchdog that stops running is not alarmed (its invocations, missing data as silence, to the alarm topic)".into(),
+            "WatchdogSilentAlarm: a watchdog that stops running is not alarmed (the sum of its invocations, six 5-minute periods of them, missing data as silence, to the alarm topic)".into(),
         );
     }
     let dashboard = sub_text(&resource("Dashboard")["Properties"]["DashboardBody"]);
@@ -1130,6 +1134,11 @@ fn the_checks_catch_broken_templates() {
         (
             "      TreatMissingData: breaching\n",
             "      TreatMissingData: notBreaching\n",
+            "WatchdogSilentAlarm: a watchdog that stops running is not alarmed",
+        ),
+        (
+            "      EvaluationPeriods: 6\n      DatapointsToAlarm: 6\n",
+            "      EvaluationPeriods: 1\n      DatapointsToAlarm: 1\n",
             "WatchdogSilentAlarm: a watchdog that stops running is not alarmed",
         ),
         (
