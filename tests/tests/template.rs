@@ -44,6 +44,14 @@ fn sub_text(value: &Yaml) -> String {
     }
 }
 
+/// A metric's or an alarm's dimensions, as (name, value) pairs.
+fn dimensions(metric: &Yaml) -> Vec<(String, String)> {
+    as_list(&metric["Dimensions"])
+        .iter()
+        .map(|d| (text(&d["Name"]), text(&d["Value"])))
+        .collect()
+}
+
 /// A policy's statements, with a conditional one (`!If [cond, statement,
 /// !Ref AWS::NoValue]`) read as the statement it adds.
 fn statements(policy: &Yaml) -> Vec<&Yaml> {
@@ -358,10 +366,7 @@ fn violations(doc: &Yaml) -> Vec<String> {
         }
     }
     let lost = &resource("PluralKitEventLostAlarm")["Properties"];
-    let lost_dimensions: Vec<(String, String)> = as_list(&lost["Dimensions"])
-        .iter()
-        .map(|d| (text(&d["Name"]), text(&d["Value"])))
-        .collect();
+    let lost_dimensions = dimensions(lost);
     if text(&lost["Namespace"]) != "Switchboard"
         || lost_dimensions
             != [
@@ -715,15 +720,12 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
         .find(|metric| text(&metric["Id"]) == "failures")
         .map(|metric| metric["MetricStat"]["Metric"].clone())
         .unwrap_or(Yaml::BadValue);
-    let dimensions: Vec<(String, String)> = as_list(&watched["Dimensions"])
-        .iter()
-        .map(|d| (text(&d["Name"]), text(&d["Value"])))
-        .collect();
+    let watched_dimensions = dimensions(&watched);
     if text(&alarm["Type"]) != "AWS::CloudWatch::Alarm"
         || text(&alarm["Condition"]) != "UseWatchdog"
         || text(&watched["Namespace"]) != "Switchboard"
         || text(&watched["MetricName"]) != switchboard::telemetry::WATCHDOG_FAILURES
-        || dimensions
+        || watched_dimensions
             != [(
                 switchboard::telemetry::CHECK.to_owned(),
                 switchboard::watchdog::ALL_CHECKS.to_owned(),
@@ -737,10 +739,7 @@ fn watchdog_violations(doc: &Yaml) -> Vec<String> {
     }
     let silent = &resource("WatchdogSilentAlarm");
     let properties = &silent["Properties"];
-    let counted: Vec<(String, String)> = as_list(&properties["Dimensions"])
-        .iter()
-        .map(|d| (text(&d["Name"]), text(&d["Value"])))
-        .collect();
+    let counted = dimensions(properties);
     if text(&silent["Condition"]) != "UseWatchdog"
         || text(&properties["Namespace"]) != "AWS/Lambda"
         || text(&properties["MetricName"]) != "Invocations"
