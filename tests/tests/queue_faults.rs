@@ -238,9 +238,12 @@ async fn a_queue_that_does_not_exist_gets_503_at_once_without_retries() {
     let started = Instant::now();
     assert_eq!(ingest.answer(event(0)).await.status, 503);
     let elapsed = started.elapsed();
+    // "At once" means before the Discord route's 2 s enqueue deadline, which
+    // is what waiting out retries would reach; the count below says none ran.
+    // A tighter bound timed moto under load (777 ms in a cold fresh-clone run).
     assert!(
-        elapsed < Duration::from_millis(500),
-        "gave up after {elapsed:?}"
+        elapsed < Duration::from_millis(1_500),
+        "gave up after {elapsed:?}, not before the 2 s deadline"
     );
     assert_eq!(front.requests(), 1, "a client error is not retried");
 }
